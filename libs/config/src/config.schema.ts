@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const onOff = z.enum(['on', 'off']);
+
+/** Machine learning backends, tried in this order by `auto`. */
+export const ML_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type MlBackendName = (typeof ML_BACKENDS)[number];
+
+/**
+ * Every configuration key of every service, with its default (CONTRACT section 2, plus the
+ * operational keys documented in `.env.example`). Values come from environment variables.
+ */
+export const CONFIG_SCHEMA = z.object({
+  /** Kafka bootstrap servers, comma-separated. Default `127.0.0.1:9092`. */
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .refine((list) => list.length > 0, 'at least one broker'),
+  /** Prefix of every topic name (`<prefix>.interactions`, ...). Default `recsys`. */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('recsys'),
+  /** Consumer group of the ingest service. Default `recsys-ingest`. */
+  KAFKA_GROUP_ID: z.string().min(1).default('recsys-ingest'),
+  /** kafkajs client id. Default `recsys`. */
+  KAFKA_CLIENT_ID: z.string().min(1).default('recsys'),
+  /** PostgreSQL connection; the database is created if missing. */
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/recsys'),
+  /** PostgreSQL schema holding the tables. Default `public`. */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('public'),
+  /** Redis connection for features and the job queue. */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+  /** Prefix of every Redis key and BullMQ queue. Default `recsys`. */
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('recsys'),
+  /** Scoring API, admin API and dashboard port. Default 3000. */
+  PORT: port.default(3000),
+  /** Ingest service health and metrics port. Default 3001. */
+  INGEST_PORT: port.default(3001),
+  /** Trainer service health and metrics port. Default 3002. */
+  TRAINER_PORT: port.default(3002),
+  /** Bind address of the HTTP servers. Default `0.0.0.0`. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Bearer token for `/v1/admin/*`; unset means admin calls are refused. */
+  ADMIN_TOKEN: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
+  /** Where model artifacts are written. Default `./var/models`. */
+  MODEL_DIR: z.string().min(1).default('./var/models'),
+  /** Cron pattern of the incremental training step. Default hourly. */
+  TRAIN_SCHEDULE: z
+    .string()
+    .default('0 * * * *')
+    .refine((s) => s.trim().split(/\s+/).length >= 5 && s.trim().split(/\s+/).length <= 6, 'a cron pattern of 5 or 6 fields'),
+  /** TensorFlow.js backend: `auto` tries tensorflow-gpu, tensorflow, wasm, cpu. */
+  ML_BACKEND: z.enum(['auto', ...ML_BACKENDS]).default('auto'),
+  /** Length of `imageEmbedding` in product events; 0 disables image features. */
+  IMAGE_EMBEDDING_DIM: z.coerce.number().int().min(0).max(4096).default(0),
+  /** Demo shop simulator under `npm start`. Default `off` (npm start sets `on`). */
+  SIMULATOR: onOff.default('off'),
+  /** Abuse filter: events of one user in one minute above which they are flagged. Default 120. */
+  ABUSE_MAX_EVENTS_PER_MINUTE: positiveInt.default(120),
+  /** Most events in one `POST /v1/events` body. Default 1000. */
+  EVENTS_MAX_BATCH: positiveInt.max(10000).default(1000),
+  /** Largest accepted HTTP body in bytes. Default 5 MiB. */
+  HTTP_BODY_LIMIT_BYTES: positiveInt.default(5 * 1024 * 1024),
+  /** Log level: `debug`, `info`, `warn`, `error`. Default `info`. */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Node environment, informational. */
+  NODE_ENV: z.string().default('production'),
+});
+
+/** The validated configuration every service receives. */
+export type AppConfig = z.infer<typeof CONFIG_SCHEMA>;
+/** Raw key/value input of the configuration (normally the environment). */
+export type ConfigInput = Partial<Record<keyof z.input<typeof CONFIG_SCHEMA>, string | undefined>>;
