@@ -1,0 +1,5 @@
+export * from './events.schema';
+export * from './event.validator';
+export * from './http.dto';
+export * from './dead-letter';
+export * from './queues';
