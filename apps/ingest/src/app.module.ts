@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@recsys/config';
+import { RedisModule } from '@recsys/features';
+import { MessagingModule } from '@recsys/messaging';
+import { ObservabilityModule } from '@recsys/observability';
+import { StorageModule } from '@recsys/storage';
+
+/** The ingest service: Kafka consumers into PostgreSQL and Redis (health and metrics on `INGEST_PORT`). */
+@Module({})
+export class IngestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, StorageModule, RedisModule, MessagingModule],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CompressionTypes, Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { topicNames, AppConfig } from '@recsys/config';
+import { isInteraction, RecsysEvent } from '@recsys/contracts';
+
+/**
+ * Publishes validated events to their topics: interactions keyed by userId (a user's events stay
+ * ordered on one partition), products keyed by itemId (compaction keeps the newest per item).
+ * A publish resolves only once every in-sync replica has the messages (acks = -1).
+ */
+@Injectable()
+export class EventPublisher {
+  private readonly logger = new Logger(EventPublisher.name);
+  private readonly producer: Producer;
+  private readonly topics: ReturnType<typeof topicNames>;
+  private connected: Promise<void> | null = null;
+
+  constructor(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_TOPIC_PREFIX'>) {
+    this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 5 },
+    });
+    this.topics = topicNames(config);
+  }
+
+  /** Connects once; later calls share the same connection attempt. */
+  connect(): Promise<void> {
+    if (!this.connected) {
+      this.connected = this.producer.connect().catch((err: unknown) => {
+        this.connected = null;
+        throw err;
+      });
+    }
+    return this.connected;
+  }
+
+  /** Publishes events (already validated) and resolves after the broker acknowledged all of them. */
+  async publish(events: readonly RecsysEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.connect();
+    const interactions: Message[] = [];
+    const products: Message[] = [];
+    for (const e of events) {
+      if (isInteraction(e)) interactions.push({ key: e.userId, value: JSON.stringify(e) });
+      else products.push({ key: e.itemId, value: JSON.stringify(e) });
+    }
+    const topicMessages = [];
+    if (interactions.length) topicMessages.push({ topic: this.topics.interactions, messages: interactions });
+    if (products.length) topicMessages.push({ topic: this.topics.products, messages: products });
+    await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
+  }
+
+  /** Publishes raw messages to one topic (dead letters, replays). */
+  async publishRaw(topic: string, messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.connect();
+    await this.producer.send({ topic, acks: -1, messages });
+  }
+
+  async close(): Promise<void> {
+    if (!this.connected) return;
+    try {
+      await this.connected;
+      await this.producer.disconnect();
+    } catch (err) {
+      this.logger.warn(`producer close: ${(err as Error).message}`);
+    } finally {
+      this.connected = null;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './kafka.factory';
+export * from './event.publisher';
+export * from './messaging.module';

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one process (CONTRACT section 5), in its own registry so tests can
+ * run several services in one process without clashes.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly ingestEvents = new Counter({
+    name: 'recsys_ingest_events_total',
+    help: 'Consumed messages by topic and outcome (stored, duplicate, dead_lettered, abusive).',
+    labelNames: ['topic', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'recsys_http_request_duration_seconds',
+    help: 'HTTP request duration by route.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly modelVersionInfo = new Gauge({
+    name: 'recsys_model_version_info',
+    help: 'The model version this process serves (value 1).',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly trainingRuns = new Counter({
+    name: 'recsys_training_runs_total',
+    help: 'Training runs by kind (incremental, full) and outcome (published, rejected, skipped, failed).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly impressions = new Counter({
+    name: 'recsys_impressions_total',
+    help: 'Impressions attributed to a model version through requestId.',
+    labelNames: ['model_version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly clicks = new Counter({
+    name: 'recsys_clicks_total',
+    help: 'Clicks attributed to a model version through requestId.',
+    labelNames: ['model_version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly consumerLag = new Gauge({
+    name: 'recsys_ingest_consumer_lag_messages',
+    help: 'Messages behind the newest offset, by topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly consumerStalled = new Gauge({
+    name: 'recsys_ingest_consumer_stalled',
+    help: '1 while lag grows and nothing is consumed (watchdog), else 0.',
+    registers: [this.registry],
+  });
+
+  readonly consumerRestarts = new Counter({
+    name: 'recsys_ingest_consumer_restarts_total',
+    help: 'Consumer restarts after a kafkajs crash event.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'recsys_process_' });
+  }
+
+  /** The exposition text for `GET /metrics`. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

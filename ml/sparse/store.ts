@@ -1,0 +1,304 @@
+/**
+ * Sparse embedding store (Monolith / TorchRec style): embedding rows live in typed arrays outside the dense network.
+ * Rows are created on first sight of a key (after a minimum-frequency filter), evicted least-recently-used at capacity,
+ * and updated by row-wise Adagrad or Adam applied only to the rows a step touched.
+ */
+import { Rng } from '../core/rng';
+
+export type SparseOptimizer = 'adagrad' | 'adam';
+
+export interface SparseStoreOptions {
+  dim: number;
+  capacity: number;
+  /** A key gets a row only after it was seen this many times (rare ids share the zero vector). */
+  minCount?: number;
+  optimizer?: SparseOptimizer;
+  learningRate?: number;
+  initScale?: number;
+  seed?: number;
+}
+
+export interface SparseStoreState {
+  dim: number;
+  capacity: number;
+  minCount: number;
+  optimizer: SparseOptimizer;
+  learningRate: number;
+  initScale: number;
+  keys: number[];
+  data: Float32Array;
+  slot1: Float32Array;
+  slot2: Float32Array;
+  steps: Float32Array;
+}
+
+export class SparseEmbeddingStore {
+  readonly dim: number;
+  readonly capacity: number;
+  readonly minCount: number;
+  readonly optimizer: SparseOptimizer;
+  learningRate: number;
+  readonly initScale: number;
+  /** Row-major rows: data[row * dim + j]. */
+  data: Float32Array;
+  private slot1: Float32Array;
+  private slot2: Float32Array;
+  private rowSteps: Float32Array;
+  private lastUsed: Float64Array;
+  private rowKey: Float64Array;
+  private readonly index = new Map<number, number>();
+  private readonly pendingCounts = new Map<number, number>();
+  private freeRows: number[] = [];
+  private used = 0;
+  private tick = 0;
+  private readonly rng: Rng;
+  evictions = 0;
+  private journal: Map<number, Float32Array> | null = null;
+
+  constructor(o: SparseStoreOptions) {
+    this.dim = o.dim;
+    this.capacity = o.capacity;
+    this.minCount = Math.max(1, o.minCount ?? 1);
+    this.optimizer = o.optimizer ?? 'adagrad';
+    this.learningRate = o.learningRate ?? 0.05;
+    this.initScale = o.initScale ?? 0.05;
+    this.rng = new Rng(o.seed ?? 1);
+    const initialRows = Math.min(o.capacity, 1024);
+    this.data = new Float32Array(initialRows * this.dim);
+    this.slot1 = new Float32Array(initialRows * this.dim);
+    this.slot2 = new Float32Array(this.optimizer === 'adam' ? initialRows * this.dim : 0);
+    this.rowSteps = new Float32Array(initialRows);
+    this.lastUsed = new Float64Array(initialRows);
+    this.rowKey = new Float64Array(initialRows);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(key: number): boolean {
+    return this.index.has(key);
+  }
+
+  /** Row of a key, or -1. Does not create. */
+  row(key: number): number {
+    const r = this.index.get(key);
+    if (r === undefined) return -1;
+    this.lastUsed[r] = ++this.tick;
+    return r;
+  }
+
+  /** Counts a sighting of the key and creates its row once it passes the frequency filter. Returns the row or -1. */
+  observe(key: number): number {
+    const r = this.index.get(key);
+    if (r !== undefined) {
+      this.lastUsed[r] = ++this.tick;
+      return r;
+    }
+    const c = (this.pendingCounts.get(key) ?? 0) + 1;
+    if (c < this.minCount) {
+      this.pendingCounts.set(key, c);
+      return -1;
+    }
+    this.pendingCounts.delete(key);
+    return this.create(key);
+  }
+
+  private grow(rows: number): void {
+    const n = Math.min(this.capacity, Math.max(rows, this.rowKey.length * 2));
+    const d = this.dim;
+    const cp = <T extends Float32Array | Float64Array>(a: T, len: number, make: (n: number) => T): T => {
+      const b = make(len);
+      b.set(a.subarray(0, Math.min(a.length, len)));
+      return b;
+    };
+    this.data = cp(this.data, n * d, (k) => new Float32Array(k));
+    this.slot1 = cp(this.slot1, n * d, (k) => new Float32Array(k));
+    if (this.optimizer === 'adam') this.slot2 = cp(this.slot2, n * d, (k) => new Float32Array(k));
+    this.rowSteps = cp(this.rowSteps, n, (k) => new Float32Array(k));
+    this.lastUsed = cp(this.lastUsed, n, (k) => new Float64Array(k));
+    this.rowKey = cp(this.rowKey, n, (k) => new Float64Array(k));
+  }
+
+  private evictLru(): void {
+    // Evict the least recently used ~5% in one pass so eviction stays amortised O(1) per insert.
+    const n = Math.max(1, Math.floor(this.used * 0.05));
+    const rows = Array.from(this.index.values());
+    rows.sort((a, b) => this.lastUsed[a] - this.lastUsed[b]);
+    for (let i = 0; i < n && i < rows.length; i++) {
+      const r = rows[i];
+      this.index.delete(this.rowKey[r]);
+      this.freeRows.push(r);
+      this.evictions++;
+    }
+  }
+
+  private create(key: number): number {
+    let r: number;
+    if (this.freeRows.length === 0 && this.used >= this.capacity) this.evictLru();
+    if (this.freeRows.length > 0) r = this.freeRows.pop() as number;
+    else {
+      r = this.used++;
+      if (r >= this.rowKey.length) this.grow(r + 1);
+    }
+    const d = this.dim;
+    for (let j = 0; j < d; j++) {
+      this.data[r * d + j] = this.rng.normal() * this.initScale;
+      this.slot1[r * d + j] = 0;
+      if (this.optimizer === 'adam') this.slot2[r * d + j] = 0;
+    }
+    this.rowSteps[r] = 0;
+    this.rowKey[r] = key;
+    this.lastUsed[r] = ++this.tick;
+    this.index.set(key, r);
+    return r;
+  }
+
+  /** Adds weight * row(key) into out[offset..offset+dim). Missing keys add nothing. */
+  addInto(row: number, weight: number, out: Float32Array, offset: number): void {
+    if (row < 0) return;
+    const d = this.dim;
+    const base = row * d;
+    for (let j = 0; j < d; j++) out[offset + j] += weight * this.data[base + j];
+  }
+
+  /**
+   * Applies accumulated gradients (row -> gradient of length dim) with the store's optimizer.
+   * Returns false (and changes nothing) when a gradient is non-finite.
+   */
+  apply(grads: Map<number, Float32Array>, lrScale = 1): boolean {
+    for (const g of grads.values()) for (let j = 0; j < g.length; j++) if (!Number.isFinite(g[j])) return false;
+    const d = this.dim;
+    const lr = this.learningRate * lrScale;
+    for (const [r, g] of grads) {
+      const base = r * d;
+      if (this.journal && !this.journal.has(r)) this.journal.set(r, this.snapshotRow(r));
+      if (this.optimizer === 'adagrad') {
+        for (let j = 0; j < d; j++) {
+          const a = (this.slot1[base + j] += g[j] * g[j]);
+          this.data[base + j] -= (lr * g[j]) / (Math.sqrt(a) + 1e-8 + 0.1);
+        }
+      } else {
+        const t = ++this.rowSteps[r];
+        const b1 = 0.9;
+        const b2 = 0.999;
+        const c1 = 1 - Math.pow(b1, t);
+        const c2 = 1 - Math.pow(b2, t);
+        for (let j = 0; j < d; j++) {
+          const m = (this.slot1[base + j] = b1 * this.slot1[base + j] + (1 - b1) * g[j]);
+          const v = (this.slot2[base + j] = b2 * this.slot2[base + j] + (1 - b2) * g[j] * g[j]);
+          this.data[base + j] -= (lr * (m / c1)) / (Math.sqrt(v / c2) + 1e-8);
+        }
+      }
+    }
+    return true;
+  }
+
+  private snapshotRow(r: number): Float32Array {
+    const d = this.dim;
+    const out = new Float32Array(3 * d + 1);
+    out.set(this.data.subarray(r * d, r * d + d), 0);
+    out.set(this.slot1.subarray(r * d, r * d + d), d);
+    if (this.optimizer === 'adam') out.set(this.slot2.subarray(r * d, r * d + d), 2 * d);
+    out[3 * d] = this.rowSteps[r];
+    return out;
+  }
+
+  /** Starts recording the rows a training step changes so the whole step can be rolled back. */
+  begin(): void {
+    this.journal = new Map();
+  }
+
+  /** True when every row changed since begin() is finite. */
+  touchedFinite(): boolean {
+    if (!this.journal) return this.isFinite();
+    const d = this.dim;
+    for (const r of this.journal.keys()) for (let j = 0; j < d; j++) if (!Number.isFinite(this.data[r * d + j])) return false;
+    return true;
+  }
+
+  commit(): void {
+    this.journal = null;
+  }
+
+  /** Restores every row changed since begin(). */
+  rollback(): void {
+    if (!this.journal) return;
+    const d = this.dim;
+    for (const [r, s] of this.journal) {
+      this.data.set(s.subarray(0, d), r * d);
+      this.slot1.set(s.subarray(d, 2 * d), r * d);
+      if (this.optimizer === 'adam') this.slot2.set(s.subarray(2 * d, 3 * d), r * d);
+      this.rowSteps[r] = s[3 * d];
+    }
+    this.journal = null;
+  }
+
+  /** True when every stored row is finite. */
+  isFinite(): boolean {
+    for (const r of this.index.values()) {
+      const base = r * this.dim;
+      for (let j = 0; j < this.dim; j++) if (!Number.isFinite(this.data[base + j])) return false;
+    }
+    return true;
+  }
+
+  /** Compact state: only live rows, in key order of insertion. */
+  state(): SparseStoreState {
+    const keys: number[] = [];
+    const rows: number[] = [];
+    for (const [k, r] of this.index) {
+      keys.push(k);
+      rows.push(r);
+    }
+    const d = this.dim;
+    const pick = (src: Float32Array, width: number): Float32Array => {
+      const out = new Float32Array(rows.length * width);
+      if (src.length === 0) return new Float32Array(0);
+      rows.forEach((r, i) => out.set(src.subarray(r * width, r * width + width), i * width));
+      return out;
+    };
+    return {
+      dim: d,
+      capacity: this.capacity,
+      minCount: this.minCount,
+      optimizer: this.optimizer,
+      learningRate: this.learningRate,
+      initScale: this.initScale,
+      keys,
+      data: pick(this.data, d),
+      slot1: pick(this.slot1, d),
+      slot2: this.optimizer === 'adam' ? pick(this.slot2, d) : new Float32Array(0),
+      steps: pick(this.rowSteps, 1),
+    };
+  }
+
+  static fromState(s: SparseStoreState, seed = 1): SparseEmbeddingStore {
+    const st = new SparseEmbeddingStore({
+      dim: s.dim,
+      capacity: s.capacity,
+      minCount: s.minCount,
+      optimizer: s.optimizer,
+      learningRate: s.learningRate,
+      initScale: s.initScale,
+      seed,
+    });
+    st.grow(Math.max(1, s.keys.length));
+    const d = s.dim;
+    s.keys.forEach((k, i) => {
+      const r = st.used++;
+      st.data.set(s.data.subarray(i * d, i * d + d), r * d);
+      if (s.slot1.length) st.slot1.set(s.slot1.subarray(i * d, i * d + d), r * d);
+      if (s.slot2.length) st.slot2.set(s.slot2.subarray(i * d, i * d + d), r * d);
+      if (s.steps.length) st.rowSteps[r] = s.steps[i];
+      st.rowKey[r] = k;
+      st.lastUsed[r] = ++st.tick;
+      st.index.set(k, r);
+    });
+    return st;
+  }
+
+  clone(): SparseEmbeddingStore {
+    return SparseEmbeddingStore.fromState(this.state());
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Everything on a fresh clone: packages, infrastructure, build, the three services.
+# Ctrl-C stops the services it started (the infrastructure stays up: `npm run infra:down`).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_packages
+step "infrastructure"
+bash infra/up.sh
+step "build"
+npm run build --silent
+
+if [ -z "${ADMIN_TOKEN:-}" ]; then
+  ADMIN_TOKEN="$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')"
+fi
+export ADMIN_TOKEN
+export SIMULATOR="${SIMULATOR:-on}"
+
+mkdir -p var/log
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  step "stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+for svc in ingest trainer api; do
+  node "dist/apps/$svc/src/main.js" > >(sed -u "s/^/[$svc] /") 2>&1 &
+  pids+=($!)
+done
+
+api="http://127.0.0.1:${PORT:-3000}"
+for _ in $(seq 1 120); do curl -fs "$api/health/live" >/dev/null 2>&1 && break; sleep 0.5; done
+step "running"
+cat <<TXT
+  API            $api            (GET /v1/recommendations?userId=U, POST /v1/events)
+  ingest         http://127.0.0.1:${INGEST_PORT:-3001}/metrics
+  trainer        http://127.0.0.1:${TRAINER_PORT:-3002}/metrics
+  admin token    $ADMIN_TOKEN
+  Ctrl-C stops the services; \`npm run infra:down\` stops Kafka.
+TXT
+wait -n "${pids[@]}" || true
