@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { Kafka } from 'kafkajs';
+import { Kafka, Partitioners } from 'kafkajs';
 import Redis from 'ioredis';
 import { createKafka } from '@recsys/messaging';
 import { createRedis } from '@recsys/features';
@@ -44,7 +44,7 @@ describe('the local infrastructure', () => {
 
   it('round-trips 1,000 keyed messages through a kafkajs producer and a consumer group', async () => {
     await withTopic(kafka, 6, async (topic) => {
-      const producer = kafka.producer();
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       const messages = Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify({ i }) }));
       await producer.send({ topic, acks: -1, messages });
@@ -64,7 +64,7 @@ describe('the local infrastructure', () => {
       const seen = await consumeAll(kafka, topic, 3);
       expect(Object.fromEntries(seen)).toEqual({ a: 'one', b: 'two', c: 'three' });
       // kafkajs produces, kcat consumes
-      const producer = kafka.producer();
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       await producer.send({ topic, acks: -1, messages: [{ key: 'd', value: 'four' }] });
       await producer.disconnect();
