@@ -1,0 +1,220 @@
+/**
+ * The evaluation protocol of CONTRACT section 6, in one process: prequential HR@k / NDCG@k of the system (continual
+ * student distilled from a teacher) and, on the same events, the popular / cooccur / knn / static baselines, plus the
+ * teacher, active-vs-random selection at equal budget and int8-vs-fp32 item vectors.
+ */
+import { isPositive, type InteractionEvent, type MlEvent } from '../core/events';
+import { ProgressBar } from '../core/progress';
+import { quantizeInt8, topK, topKInt8, type QuantizedVectors } from '../serving/topk';
+import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
+import { ContinualLearner, type LearnerOptions } from '../train/learner';
+import { FeatureState } from '../train/features';
+import type { TwoTowerModel, TrainExample } from '../model/two-tower';
+
+export interface EvalOptions {
+  stepHours?: number;
+  k?: number;
+  imageDim?: number;
+  learner?: LearnerOptions;
+  /** Also evaluate active vs random selection at this budget (default 0.3; 0 disables). */
+  compareBudget?: number;
+  /** Epochs of the one-off static training at the end of the first half. */
+  staticEpochs?: number;
+  progress?: boolean;
+  backend?: string;
+  log?: (msg: string) => void;
+}
+
+export interface Metric {
+  hr: number;
+  ndcg: number;
+}
+
+export interface EvalReport {
+  events: number;
+  k: number;
+  results: Record<string, Metric>;
+  trainExamplesPerSecond: number;
+  wallSeconds: number;
+  [extra: string]: unknown;
+}
+
+class Acc {
+  hits = 0;
+  ndcg = 0;
+  n = 0;
+  add(list: readonly number[], target: number): void {
+    this.n++;
+    const r = list.indexOf(target);
+    if (r >= 0) {
+      this.hits++;
+      this.ndcg += 1 / Math.log2(r + 2);
+    }
+  }
+  metric(): Metric {
+    return { hr: this.n ? this.hits / this.n : 0, ndcg: this.n ? this.ndcg / this.n : 0 };
+  }
+}
+
+interface Scorer {
+  name: string;
+  learner: ContinualLearner;
+  model: () => TwoTowerModel;
+  vectors: () => { vectors: Float32Array; dim: number };
+}
+
+export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): Promise<EvalReport> {
+  const t0 = Date.now();
+  const k = o.k ?? 10;
+  const stepMs = (o.stepHours ?? 1) * 3600_000;
+  const log = o.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const features = new FeatureState(o.imageDim ?? 0);
+  const catalog = features.catalog;
+  const compareBudget = o.compareBudget ?? 0.3;
+  const baseOpts: LearnerOptions = { imageDim: o.imageDim ?? 0, ...o.learner };
+  const system = new ContinualLearner(catalog, { teacher: {}, ...baseOpts });
+  const learners: ContinualLearner[] = [system];
+  let active: ContinualLearner | null = null;
+  let random: ContinualLearner | null = null;
+  if (compareBudget > 0 && compareBudget < 1) {
+    active = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'active', budget: compareBudget, seed: 2 });
+    random = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'random', budget: compareBudget, seed: 2 });
+    learners.push(active, random);
+  }
+  let staticLearner: ContinualLearner | null = null;
+  const firstHalf: TrainExample[] = [];
+
+  const popular = new PopularBaseline();
+  const cooccur = new CooccurBaseline(popular);
+  const knn = new KnnBaseline(popular);
+  const acc: Record<string, Acc> = {};
+  const metric = (name: string) => (acc[name] ??= new Acc());
+
+  const totalPositives = events.filter(isPositive).length;
+  const half = Math.floor(totalPositives / 2);
+  let seenPositives = 0;
+  let window = Number.NaN;
+  let steps = 0;
+  let rejected = 0;
+  let evaluated = 0;
+  let int8Cache: { src: Float32Array; q: QuantizedVectors } | null = null;
+  const bar = new ProgressBar('eval', events.length, process.stderr, o.progress ?? true);
+
+  const scorers: Scorer[] = [
+    { name: 'system', learner: system, model: () => system.student, vectors: () => system.itemVectors() },
+  ];
+  if (system.teacher) {
+    const teacher = system.teacher;
+    scorers.push({ name: 'teacher', learner: system, model: () => teacher, vectors: () => system.teacherItemVectors() as { vectors: Float32Array; dim: number } });
+  }
+  if (active && random) {
+    const a = active;
+    const r = random;
+    scorers.push({ name: 'active', learner: a, model: () => a.student, vectors: () => a.itemVectors() });
+    scorers.push({ name: 'random', learner: r, model: () => r.student, vectors: () => r.itemVectors() });
+  }
+
+  const allowed: boolean[] = catalog.active;
+  for (let ei = 0; ei < events.length; ei++) {
+    const e = events[ei];
+    if (ei % 2000 === 0) bar.update(ei, `steps ${steps}`);
+    const w = Math.floor(e.ts / stepMs);
+    if (w !== window) {
+      if (!Number.isNaN(window)) {
+        for (const l of learners) {
+          const r = l.step();
+          if (!r.skipped) {
+            if (l === system) steps++;
+            if (!r.accepted) rejected++;
+          }
+        }
+      }
+      window = w;
+    }
+    if (e.kind === 'product') {
+      features.apply(e);
+      if (e.type === 'product_upsert') {
+        const idx = catalog.index.get(e.itemId) as number;
+        for (const l of learners) l.addProduct(idx);
+        staticLearner?.addProduct(idx);
+      }
+      continue;
+    }
+    if (!isPositive(e)) continue;
+    const ie = e as InteractionEvent;
+    if (seenPositives === half && !staticLearner) {
+      // static: the system's model trained once on the first half, then frozen
+      staticLearner = new ContinualLearner(catalog, { ...baseOpts, teacher: false, maxPasses: o.staticEpochs ?? 3, minStepExamples: firstHalf.length * (o.staticEpochs ?? 3), replayRatio: 0 });
+      for (let i = 0; i < catalog.size; i++) staticLearner.addProduct(i);
+      const rep = staticLearner.step(firstHalf);
+      log(`[eval] static model trained once on ${firstHalf.length} first-half samples (${rep.examples} examples, ${rep.seconds.toFixed(1)}s)`);
+      const s = staticLearner;
+      scorers.push({ name: 'static', learner: s, model: () => s.student, vectors: () => s.itemVectors() });
+    }
+    const user = features.user(ie.userId);
+    const idx = catalog.ensure(ie.itemId);
+    if (seenPositives >= half && !user.positives.has(idx)) {
+      evaluated++;
+      const exclude = user.positives;
+      const recentFirst = features.recentFirst(ie.userId);
+      const recentArr = Array.from(recentFirst);
+      metric('popular').add(popular.top(k, exclude), idx);
+      metric('cooccur').add(cooccur.top(recentArr[0], k, exclude), idx);
+      metric('knn').add(knn.top(recentArr, k, exclude), idx);
+      const ex = features.exampleFor(ie);
+      for (const s of scorers) {
+        const m = s.model();
+        const { vectors, dim } = s.vectors();
+        const u = m.userVector(ex.hist, ex.ctxKeys);
+        const top = topK(u, vectors, dim, { k, exclude, allowed }).map((x) => x.index);
+        metric(s.name).add(top, idx);
+        if (s.name === 'system') {
+          metric('fp32').add(top, idx);
+          if (!int8Cache || int8Cache.src !== vectors) int8Cache = { src: vectors, q: quantizeInt8(vectors, dim) };
+          metric('int8').add(topKInt8(u, int8Cache.q, { k, exclude, allowed }).map((x) => x.index), idx);
+        }
+      }
+    }
+    // learn from the event: features at once, the models at their next step
+    const ex = features.exampleFor(ie);
+    const recentBefore = Array.from(features.recentFirst(ie.userId, 10));
+    popular.add(idx);
+    cooccur.add(recentBefore[0], idx);
+    knn.add(recentBefore, idx);
+    features.apply(ie);
+    for (const l of learners) l.addSample(ex);
+    if (seenPositives < half) firstHalf.push(ex);
+    seenPositives++;
+  }
+  bar.finish(`steps ${steps}`);
+  const results: Record<string, Metric> = {};
+  for (const name of ['system', 'popular', 'cooccur', 'knn', 'static']) results[name] = metric(name).metric();
+  const comparisons: Record<string, Metric> = {};
+  for (const name of ['teacher', 'active', 'random', 'fp32', 'int8']) if (acc[name]) comparisons[name] = acc[name].metric();
+  const ratio = (a: string, b: string) => {
+    const x = acc[a]?.metric().hr;
+    const y = acc[b]?.metric().hr;
+    return x !== undefined && y ? x / y : null;
+  };
+  return {
+    events: events.length,
+    k,
+    results,
+    trainExamplesPerSecond: system.trainSeconds > 0 ? system.trainedExamples / system.trainSeconds : 0,
+    wallSeconds: (Date.now() - t0) / 1000,
+    comparisons,
+    ratios: {
+      systemOverKnn: ratio('system', 'knn'),
+      systemOverStatic: ratio('system', 'static'),
+      studentOverTeacher: ratio('system', 'teacher'),
+      activeOverRandom: ratio('active', 'random'),
+      int8OverFp32: ratio('int8', 'fp32'),
+    },
+    evaluated,
+    positives: totalPositives,
+    steps,
+    rejectedSteps: rejected,
+    backend: o.backend,
+    activeBudget: compareBudget,
+  };
+}

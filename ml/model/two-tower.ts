@@ -1,0 +1,627 @@
+/**
+ * Two-tower model: sparse embedding tables (own typed-array store) + dense towers run by TensorFlow.js.
+ *
+ * Item tower:  x = idEmb(i) + mean(contentBag(i)) [+ image . P];  v = x + MLP_i(x);  bias = idBias(i) + x . bw
+ * User tower:  h_k = item input of the k-th most recent positive; a = softmax_k(pos_k + h_k . attn);
+ *              pooled = sum_k a_k h_k;  c = sum of context rows (hour, device[, user]);
+ *              u = pooled + MLP_u([pooled, c (, pooled * c)])
+ * Score = [u, 1] . [v, bias], so item vectors are precomputed and retrieval is a dot-product search.
+ *
+ * Training: tfjs runs the towers on gathered rows; the sampled-softmax loss (in-batch + popularity-sampled negatives,
+ * log-Q corrected, optional distillation from a teacher's scores over the same candidates) is computed in typed arrays;
+ * its gradients flow back through the towers with tf.grads (vector-Jacobian product), and the returned gradients of the
+ * gathered rows are applied to the touched sparse rows only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../core/rng';
+import { SparseEmbeddingStore, type SparseStoreState } from '../sparse/store';
+import type { Catalog } from './catalog';
+import type { TowerConfig } from './config';
+
+export interface TrainExample {
+  /** Recent positive item indices, most recent first. */
+  hist: Int32Array;
+  target: number;
+  ctxKeys: number[];
+  /** Importance weight (1 unless the sample was chosen by active learning). */
+  weight: number;
+}
+
+/** Scores of a (teacher) model over the candidates of a student batch. */
+export interface Distiller {
+  /** Width of its user/item vectors. */
+  readonly vectorDim: number;
+  userVectorsFor(examples: readonly TrainExample[]): Float32Array;
+  itemVectorsFor(items: Int32Array): Float32Array;
+}
+
+export const PARAM_NAMES = ['posLogit', 'attn', 'imgProj', 'U1', 'ub1', 'U2', 'ub2', 'I1', 'ib1', 'I2', 'ib2', 'bw'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+export interface DenseParam {
+  shape: number[];
+  value: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export interface TwoTowerState {
+  config: TowerConfig;
+  dense: Record<string, { shape: number[]; value: Float32Array; m: Float32Array; v: Float32Array }>;
+  denseSteps: number;
+  stores: Record<'item' | 'token' | 'ctx' | 'bias', SparseStoreState>;
+  counts: Float64Array;
+  totalCount: number;
+}
+
+export interface BatchResult {
+  loss: number;
+  finite: boolean;
+}
+
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s = 0;
+  for (let j = 0; j < n; j++) s += a[ao + j] * b[bo + j];
+  return s;
+}
+
+export class TwoTowerModel {
+  readonly cfg: TowerConfig;
+  readonly dense = new Map<ParamName, DenseParam>();
+  denseSteps = 0;
+  item: SparseEmbeddingStore;
+  token: SparseEmbeddingStore;
+  ctx: SparseEmbeddingStore;
+  bias: SparseEmbeddingStore;
+  /** Positive counts per catalog index (log-Q correction and the negative sampler). */
+  counts = new Float64Array(1024);
+  totalCount = 0;
+  private denseSnapshot: Map<ParamName, Float32Array[]> | null = null;
+
+  constructor(
+    cfg: TowerConfig,
+    readonly catalog: Catalog,
+  ) {
+    this.cfg = cfg;
+    const d = cfg.dim;
+    const mk = (capacity: number, minCount: number, dim: number, seed: number, initScale = 0.1) =>
+      new SparseEmbeddingStore({ dim, capacity, minCount, optimizer: 'adagrad', learningRate: cfg.sparseLr, initScale, seed });
+    this.item = mk(cfg.itemCapacity, cfg.itemMinCount, d, cfg.seed + 1);
+    this.token = mk(cfg.tokenCapacity, cfg.tokenMinCount, d, cfg.seed + 2);
+    this.ctx = mk(cfg.contextCapacity, 1, d, cfg.seed + 3, 0.01);
+    this.bias = mk(cfg.itemCapacity, cfg.itemMinCount, 1, cfg.seed + 4, 0);
+    const rng = new Rng(cfg.seed);
+    const h = cfg.hidden;
+    const zin = (cfg.cross ? 3 : 2) * d;
+    const init = (shape: number[], scale: number, fill?: (i: number) => number): DenseParam => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const value = new Float32Array(n);
+      for (let i = 0; i < n; i++) value[i] = fill ? fill(i) : rng.normal() * scale;
+      return { shape, value, m: new Float32Array(n), v: new Float32Array(n) };
+    };
+    this.dense.set('posLogit', init([cfg.historyLen], 0, (k) => -0.15 * k));
+    this.dense.set('attn', init([d], 0, () => 0));
+    this.dense.set('imgProj', init([Math.max(cfg.imageDim, 1), d], cfg.imageDim > 0 ? 1 / Math.sqrt(cfg.imageDim) / 4 : 0));
+    this.dense.set('U1', init([zin, h], Math.sqrt(2 / zin)));
+    this.dense.set('ub1', init([h], 0));
+    this.dense.set('U2', init([h, d], 0.01));
+    this.dense.set('ub2', init([d], 0));
+    this.dense.set('I1', init([d, h], Math.sqrt(2 / d)));
+    this.dense.set('ib1', init([h], 0));
+    this.dense.set('I2', init([h, d], 0.01));
+    this.dense.set('ib2', init([d], 0));
+    this.dense.set('bw', init([d], 0));
+  }
+
+  /** Width of user and item vectors: dim + 1 (the bias). */
+  get vectorDim(): number {
+    return this.cfg.dim + 1;
+  }
+
+  param(name: ParamName): Float32Array {
+    return (this.dense.get(name) as DenseParam).value;
+  }
+
+  // ---------------------------------------------------------------- features
+
+  private ensureCounts(n: number): void {
+    if (n <= this.counts.length) return;
+    const c = new Float64Array(Math.max(n, this.counts.length * 2));
+    c.set(this.counts);
+    this.counts = c;
+  }
+
+  /** A positive on an item: counts it and creates its id rows once it passes the frequency filter. */
+  observePositive(itemIdx: number): void {
+    this.ensureCounts(itemIdx + 1);
+    this.counts[itemIdx]++;
+    this.totalCount++;
+    const key = this.catalog.idKeys[itemIdx];
+    this.item.observe(key);
+    this.bias.observe(key);
+  }
+
+  /** A product's content: counts its tokens so shared tokens get rows. */
+  observeContent(itemIdx: number): void {
+    for (const k of this.catalog.content[itemIdx]) this.token.observe(k);
+  }
+
+  observeContext(keys: readonly number[]): void {
+    for (const k of keys) this.ctx.observe(k);
+  }
+
+  /** Sparse part of the item input (id row + mean of content rows) into out[off..off+dim). Returns the token rows used. */
+  sparseInput(itemIdx: number, out: Float32Array, off: number): void {
+    const d = this.cfg.dim;
+    for (let j = 0; j < d; j++) out[off + j] = 0;
+    this.item.addInto(this.item.row(this.catalog.idKeys[itemIdx]), 1, out, off);
+    const rows = this.tokenRows(itemIdx);
+    const w = rows.length > 0 ? 1 / rows.length : 0;
+    for (const r of rows) this.token.addInto(r, w, out, off);
+  }
+
+  private tokenRows(itemIdx: number): number[] {
+    const rows: number[] = [];
+    for (const k of this.catalog.content[itemIdx]) {
+      const r = this.token.row(k);
+      if (r >= 0) rows.push(r);
+    }
+    return rows;
+  }
+
+  /** Full item input x = sparse part + image . P. */
+  private itemInput(itemIdx: number, out: Float32Array, off: number): void {
+    this.sparseInput(itemIdx, out, off);
+    const img = this.cfg.imageDim > 0 ? this.catalog.images[itemIdx] : null;
+    if (img) {
+      const d = this.cfg.dim;
+      const P = this.param('imgProj');
+      for (let a = 0; a < img.length; a++) {
+        const x = img[a];
+        if (x === 0) continue;
+        for (let j = 0; j < d; j++) out[off + j] += x * P[a * d + j];
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- serving forward (typed arrays)
+
+  /** Item vectors [v, bias] for the given catalog indices (all when omitted), row-major. */
+  itemVectors(items?: ArrayLike<number>): Float32Array {
+    const n = items ? items.length : this.catalog.size;
+    const d = this.cfg.dim;
+    const h = this.cfg.hidden;
+    const D = d + 1;
+    const out = new Float32Array(n * D);
+    const x = new Float32Array(d);
+    const a = new Float32Array(h);
+    const I1 = this.param('I1');
+    const ib1 = this.param('ib1');
+    const I2 = this.param('I2');
+    const ib2 = this.param('ib2');
+    const bw = this.param('bw');
+    for (let t = 0; t < n; t++) {
+      const idx = items ? items[t] : t;
+      this.itemInput(idx, x, 0);
+      for (let k = 0; k < h; k++) {
+        let s = ib1[k];
+        for (let j = 0; j < d; j++) s += x[j] * I1[j * h + k];
+        a[k] = s > 0 ? s : 0;
+      }
+      const o = t * D;
+      for (let j = 0; j < d; j++) {
+        let s = x[j] + ib2[j];
+        for (let k = 0; k < h; k++) if (a[k] !== 0) s += a[k] * I2[k * d + j];
+        out[o + j] = s;
+      }
+      const br = this.bias.row(this.catalog.idKeys[idx]);
+      out[o + d] = (br >= 0 ? this.bias.data[br] : 0) + dot(x, 0, bw, 0, d);
+    }
+    return out;
+  }
+
+  /** User vector [u, 1] from recent positive items (most recent first) and context keys. */
+  userVector(hist: ArrayLike<number>, ctxKeys: readonly number[]): Float32Array {
+    const d = this.cfg.dim;
+    const h = this.cfg.hidden;
+    const L = Math.min(this.cfg.historyLen, hist.length);
+    const H = new Float32Array(Math.max(L, 1) * d);
+    for (let k = 0; k < L; k++) this.itemInput(hist[k], H, k * d);
+    const pos = this.param('posLogit');
+    const attn = this.param('attn');
+    const pooled = new Float32Array(d);
+    if (L > 0) {
+      const lg = new Float64Array(L);
+      let mx = -Infinity;
+      for (let k = 0; k < L; k++) {
+        lg[k] = pos[k] + dot(H, k * d, attn, 0, d);
+        if (lg[k] > mx) mx = lg[k];
+      }
+      let z = 0;
+      for (let k = 0; k < L; k++) z += lg[k] = Math.exp(lg[k] - mx);
+      for (let k = 0; k < L; k++) {
+        const w = lg[k] / z;
+        for (let j = 0; j < d; j++) pooled[j] += w * H[k * d + j];
+      }
+    }
+    const c = new Float32Array(d);
+    for (const key of ctxKeys) this.ctx.addInto(this.ctx.row(key), 1, c, 0);
+    const zin = (this.cfg.cross ? 3 : 2) * d;
+    const zv = new Float32Array(zin);
+    zv.set(pooled, 0);
+    zv.set(c, d);
+    if (this.cfg.cross) for (let j = 0; j < d; j++) zv[2 * d + j] = pooled[j] * c[j];
+    const U1 = this.param('U1');
+    const ub1 = this.param('ub1');
+    const U2 = this.param('U2');
+    const ub2 = this.param('ub2');
+    const a = new Float32Array(h);
+    for (let k = 0; k < h; k++) a[k] = ub1[k];
+    for (let i = 0; i < zin; i++) {
+      const zi = zv[i];
+      if (zi === 0) continue;
+      for (let k = 0; k < h; k++) a[k] += zi * U1[i * h + k];
+    }
+    const out = new Float32Array(d + 1);
+    for (let j = 0; j < d; j++) out[j] = pooled[j] + ub2[j];
+    for (let k = 0; k < h; k++) {
+      const ak = a[k];
+      if (ak <= 0) continue;
+      for (let j = 0; j < d; j++) out[j] += ak * U2[k * d + j];
+    }
+    out[d] = 1;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- training
+
+  private towers(
+    p: Record<ParamName, tf.Tensor>,
+    hist: tf.Tensor3D,
+    mask: tf.Tensor2D,
+    ctx: tf.Tensor2D,
+    cand: tf.Tensor2D,
+    histImg: tf.Tensor3D | null,
+    candImg: tf.Tensor2D | null,
+  ): { u: tf.Tensor2D; v: tf.Tensor2D; cb: tf.Tensor1D } {
+    const d = this.cfg.dim;
+    const [B, L] = mask.shape;
+    let h: tf.Tensor3D = hist;
+    let x: tf.Tensor2D = cand;
+    if (histImg && candImg) {
+      const P = p.imgProj as tf.Tensor2D;
+      h = tf.add(hist, tf.reshape(tf.matMul(tf.reshape(histImg, [B * L, this.cfg.imageDim]), P), [B, L, d]));
+      x = tf.add(cand, tf.matMul(candImg, P));
+    }
+    const logits = tf.add(
+      tf.add(tf.reshape(p.posLogit, [1, L]), tf.sum(tf.mul(h, tf.reshape(p.attn, [1, 1, d])), 2)),
+      tf.mul(tf.sub(mask, 1), 1e9),
+    );
+    const att = tf.softmax(logits);
+    const pooled = tf.sum(tf.mul(h, tf.expandDims(att, 2)), 1) as tf.Tensor2D;
+    const parts: tf.Tensor2D[] = [pooled, ctx];
+    if (this.cfg.cross) parts.push(tf.mul(pooled, ctx));
+    const z = tf.concat(parts, 1);
+    const a1 = tf.relu(tf.add(tf.matMul(z, p.U1 as tf.Tensor2D), p.ub1));
+    const u = tf.add(pooled, tf.add(tf.matMul(a1, p.U2 as tf.Tensor2D), p.ub2)) as tf.Tensor2D;
+    const ai = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1));
+    const v = tf.add(x, tf.add(tf.matMul(ai, p.I2 as tf.Tensor2D), p.ib2)) as tf.Tensor2D;
+    const cb = tf.reshape(tf.matMul(x, tf.reshape(p.bw, [d, 1])), [-1]) as tf.Tensor1D;
+    return { u, v, cb };
+  }
+
+  /** log q of an item as an in-batch candidate (chunk of size n) or as one of `negs` sampled negatives. */
+  logQ(itemIdx: number, inBatchChunk: number, sampleProb: number): number {
+    if (inBatchChunk > 0) return Math.log(Math.max(1e-9, (inBatchChunk * (this.counts[itemIdx] || 1)) / Math.max(1, this.totalCount)));
+    return Math.log(Math.max(1e-9, sampleProb));
+  }
+
+  /**
+   * One optimisation step on a batch. `negs` are popularity-sampled negatives with their sampling probabilities
+   * (already multiplied by the number of draws). Returns the loss; `finite` is false when a gradient was non-finite
+   * (then nothing was applied).
+   */
+  trainBatch(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller, lrScale = 1): BatchResult {
+    const cfg = this.cfg;
+    const d = cfg.dim;
+    const L = cfg.historyLen;
+    const B = batch.length;
+    const N = negs.length;
+    const M = B + N;
+    const imgDim = cfg.imageDim;
+    const cand = new Int32Array(M);
+    for (let b = 0; b < B; b++) cand[b] = batch[b].target;
+    cand.set(negs, B);
+    // gather rows (each unique item's sparse input once)
+    const inputCache = new Map<number, Float32Array>();
+    const input = (idx: number): Float32Array => {
+      let s = inputCache.get(idx);
+      if (!s) {
+        s = new Float32Array(d);
+        this.sparseInput(idx, s, 0);
+        inputCache.set(idx, s);
+      }
+      return s;
+    };
+    const histBuf = new Float32Array(B * L * d);
+    const maskBuf = new Float32Array(B * L);
+    const ctxBuf = new Float32Array(B * d);
+    const candBuf = new Float32Array(M * d);
+    const histImgBuf = imgDim > 0 ? new Float32Array(B * L * imgDim) : null;
+    const candImgBuf = imgDim > 0 ? new Float32Array(M * imgDim) : null;
+    for (let b = 0; b < B; b++) {
+      const ex = batch[b];
+      const n = Math.min(L, ex.hist.length);
+      for (let k = 0; k < n; k++) {
+        histBuf.set(input(ex.hist[k]), (b * L + k) * d);
+        maskBuf[b * L + k] = 1;
+        const img = histImgBuf ? this.catalog.images[ex.hist[k]] : null;
+        if (img && histImgBuf) histImgBuf.set(img, (b * L + k) * imgDim);
+      }
+      for (const key of ex.ctxKeys) this.ctx.addInto(this.ctx.row(key), 1, ctxBuf, b * d);
+    }
+    for (let c = 0; c < M; c++) {
+      candBuf.set(input(cand[c]), c * d);
+      const img = candImgBuf ? this.catalog.images[cand[c]] : null;
+      if (img && candImgBuf) candImgBuf.set(img, c * imgDim);
+    }
+    const histT = tf.tensor3d(histBuf, [B, L, d]);
+    const maskT = tf.tensor2d(maskBuf, [B, L]);
+    const ctxT = tf.tensor2d(ctxBuf, [B, d]);
+    const candT = tf.tensor2d(candBuf, [M, d]);
+    const histImgT = histImgBuf ? tf.tensor3d(histImgBuf, [B, L, imgDim]) : null;
+    const candImgT = candImgBuf ? tf.tensor2d(candImgBuf, [M, imgDim]) : null;
+    const paramT = {} as Record<ParamName, tf.Tensor>;
+    for (const name of PARAM_NAMES) {
+      const p = this.dense.get(name) as DenseParam;
+      paramT[name] = tf.tensor(p.value, p.shape);
+    }
+    // forward
+    const fw = tf.tidy(() => {
+      const o = this.towers(paramT, histT, maskT, ctxT, candT, histImgT, candImgT);
+      return [o.u, o.v, o.cb];
+    });
+    const U = fw[0].dataSync() as Float32Array;
+    const V = fw[1].dataSync() as Float32Array;
+    const CB = fw[2].dataSync() as Float32Array;
+    tf.dispose(fw);
+    // loss and gradients w.r.t. u, v, bias in typed arrays
+    const bias = new Float64Array(M);
+    const logq = new Float64Array(M);
+    for (let c = 0; c < M; c++) {
+      const br = this.bias.row(this.catalog.idKeys[cand[c]]);
+      bias[c] = CB[c] + (br >= 0 ? this.bias.data[br] : 0);
+    }
+    const chunk = Math.max(1, cfg.chunk);
+    for (let c = 0; c < B; c++) {
+      const c0 = Math.floor(c / chunk) * chunk;
+      logq[c] = this.logQ(cand[c], Math.min(B, c0 + chunk) - c0, 0);
+    }
+    for (let c = 0; c < N; c++) logq[B + c] = this.logQ(cand[B + c], 0, negQ[c]);
+    let Tu: Float32Array | null = null;
+    let Tv: Float32Array | null = null;
+    const TD = distiller ? distiller.vectorDim : 0;
+    const alpha = distiller ? cfg.distillAlpha : 0;
+    const T = cfg.distillTemperature;
+    if (distiller && alpha > 0) {
+      Tu = distiller.userVectorsFor(batch);
+      Tv = distiller.itemVectorsFor(cand);
+    }
+    const gU = new Float32Array(B * d);
+    const gV = new Float32Array(M * d);
+    const gB = new Float32Array(M);
+    let wsum = 0;
+    for (const ex of batch) wsum += ex.weight;
+    wsum = Math.max(wsum, 1e-12);
+    let loss = 0;
+    const cols: number[] = [];
+    const lg = new Float64Array(chunk + N);
+    const tl = new Float64Array(chunk + N);
+    for (let b = 0; b < B; b++) {
+      const w = batch[b].weight / wsum;
+      const tgt = cand[b];
+      const c0 = Math.floor(b / chunk) * chunk;
+      const c1 = Math.min(B, c0 + chunk);
+      cols.length = 0;
+      for (let c = c0; c < c1; c++) if (c === b || cand[c] !== tgt) cols.push(c);
+      for (let c = B; c < M; c++) if (cand[c] !== tgt) cols.push(c);
+      let mx = -Infinity;
+      let tmx = -Infinity;
+      for (let i = 0; i < cols.length; i++) {
+        const c = cols[i];
+        lg[i] = dot(U, b * d, V, c * d, d) + bias[c] - logq[c];
+        if (lg[i] > mx) mx = lg[i];
+        if (Tu && Tv) {
+          tl[i] = dot(Tu, b * TD, Tv, c * TD, TD) - logq[c];
+          if (tl[i] > tmx) tmx = tl[i];
+        }
+      }
+      let z = 0;
+      let zT = 0;
+      let zt = 0;
+      for (let i = 0; i < cols.length; i++) {
+        z += Math.exp(lg[i] - mx);
+        if (Tu) {
+          zT += Math.exp((lg[i] - mx) / T);
+          zt += Math.exp((tl[i] - tmx) / T);
+        }
+      }
+      for (let i = 0; i < cols.length; i++) {
+        const c = cols[i];
+        const p = Math.exp(lg[i] - mx) / z;
+        let g = p - (c === b ? 1 : 0);
+        if (c === b) loss += w * -Math.log(Math.max(p, 1e-30));
+        if (Tu) {
+          const ps = Math.exp((lg[i] - mx) / T) / zT;
+          const pt = Math.exp((tl[i] - tmx) / T) / zt;
+          g += alpha * T * (ps - pt);
+        }
+        g *= w;
+        if (g === 0) continue;
+        for (let j = 0; j < d; j++) {
+          gU[b * d + j] += g * V[c * d + j];
+          gV[c * d + j] += g * U[b * d + j];
+        }
+        gB[c] += g;
+      }
+    }
+    // backward through the towers: grads of sum(u*gU) + sum(v*gV) + sum(cb*gB)
+    const gUT = tf.tensor2d(gU, [B, d]);
+    const gVT = tf.tensor2d(gV, [M, d]);
+    const gBT = tf.tensor1d(gB);
+    const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
+    const inputs: tf.Tensor[] = [histT, ctxT, candT, ...names.map((n) => paramT[n])];
+    const gradFn = tf.grads((...args: tf.Tensor[]) => {
+      const p = { ...paramT };
+      names.forEach((n, i) => (p[n] = args[3 + i]));
+      const o = this.towers(p, args[0] as tf.Tensor3D, maskT, args[1] as tf.Tensor2D, args[2] as tf.Tensor2D, histImgT, candImgT);
+      return tf.addN([tf.sum(tf.mul(o.u, gUT)), tf.sum(tf.mul(o.v, gVT)), tf.sum(tf.mul(o.cb, gBT))]) as tf.Scalar;
+    });
+    const grads = gradFn(inputs);
+    const gHist = grads[0].dataSync() as Float32Array;
+    const gCtx = grads[1].dataSync() as Float32Array;
+    const gCand = grads[2].dataSync() as Float32Array;
+    const gDense = new Map<ParamName, Float32Array>();
+    names.forEach((n, i) => gDense.set(n, grads[3 + i].dataSync() as Float32Array));
+    tf.dispose(grads);
+    tf.dispose([histT, maskT, ctxT, candT, gUT, gVT, gBT, ...Object.values(paramT)]);
+    if (histImgT) histImgT.dispose();
+    if (candImgT) candImgT.dispose();
+    if (!Number.isFinite(loss)) return { loss, finite: false };
+    // scatter item-input gradients per unique item, then into id and token rows
+    const itemGrad = new Map<number, Float32Array>();
+    const addItemGrad = (idx: number, src: Float32Array, off: number) => {
+      let g = itemGrad.get(idx);
+      if (!g) itemGrad.set(idx, (g = new Float32Array(d)));
+      for (let j = 0; j < d; j++) g[j] += src[off + j];
+    };
+    for (let b = 0; b < B; b++) {
+      const n = Math.min(L, batch[b].hist.length);
+      for (let k = 0; k < n; k++) addItemGrad(batch[b].hist[k], gHist, (b * L + k) * d);
+    }
+    for (let c = 0; c < M; c++) addItemGrad(cand[c], gCand, c * d);
+    const itemRowsG = new Map<number, Float32Array>();
+    const tokenRowsG = new Map<number, Float32Array>();
+    const ctxRowsG = new Map<number, Float32Array>();
+    const biasRowsG = new Map<number, Float32Array>();
+    const acc = (m: Map<number, Float32Array>, row: number, src: Float32Array, off: number, scale: number, width: number) => {
+      let g = m.get(row);
+      if (!g) m.set(row, (g = new Float32Array(width)));
+      for (let j = 0; j < width; j++) g[j] += scale * src[off + j];
+    };
+    for (const [idx, g] of itemGrad) {
+      const r = this.item.row(this.catalog.idKeys[idx]);
+      if (r >= 0) acc(itemRowsG, r, g, 0, 1, d);
+      const rows = this.tokenRows(idx);
+      for (const tr of rows) acc(tokenRowsG, tr, g, 0, 1 / rows.length, d);
+    }
+    for (let b = 0; b < B; b++) {
+      for (const key of batch[b].ctxKeys) {
+        const r = this.ctx.row(key);
+        if (r >= 0) acc(ctxRowsG, r, gCtx, b * d, 1, d);
+      }
+    }
+    for (let c = 0; c < M; c++) {
+      const r = this.bias.row(this.catalog.idKeys[cand[c]]);
+      if (r >= 0) acc(biasRowsG, r, gB, c, 1, 1);
+    }
+    for (const g of gDense.values()) for (let i = 0; i < g.length; i++) if (!Number.isFinite(g[i])) return { loss, finite: false };
+    const ok =
+      this.item.apply(itemRowsG, lrScale) &&
+      this.token.apply(tokenRowsG, lrScale) &&
+      this.ctx.apply(ctxRowsG, lrScale) &&
+      this.bias.apply(biasRowsG, lrScale);
+    if (!ok) return { loss, finite: false };
+    this.applyDense(gDense, lrScale);
+    return { loss, finite: true };
+  }
+
+  private applyDense(grads: Map<ParamName, Float32Array>, lrScale: number): void {
+    const t = ++this.denseSteps;
+    const b1 = 0.9;
+    const b2 = 0.999;
+    const lr = (this.cfg.denseLr * lrScale * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+    for (const [name, g] of grads) {
+      const p = this.dense.get(name) as DenseParam;
+      for (let i = 0; i < g.length; i++) {
+        p.m[i] = b1 * p.m[i] + (1 - b1) * g[i];
+        p.v[i] = b2 * p.v[i] + (1 - b2) * g[i] * g[i];
+        p.value[i] -= (lr * p.m[i]) / (Math.sqrt(p.v[i]) + 1e-8);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- step transactions
+
+  private stores(): SparseEmbeddingStore[] {
+    return [this.item, this.token, this.ctx, this.bias];
+  }
+
+  begin(): void {
+    for (const s of this.stores()) s.begin();
+    this.denseSnapshot = new Map();
+    for (const [n, p] of this.dense) this.denseSnapshot.set(n, [p.value.slice(), p.m.slice(), p.v.slice()]);
+    this.denseStepsSnapshot = this.denseSteps;
+  }
+  private denseStepsSnapshot = 0;
+
+  /** True when every dense weight and every sparse row changed since begin() is finite. */
+  changedWeightsFinite(): boolean {
+    for (const p of this.dense.values()) for (let i = 0; i < p.value.length; i++) if (!Number.isFinite(p.value[i])) return false;
+    return this.stores().every((s) => s.touchedFinite());
+  }
+
+  commit(): void {
+    for (const s of this.stores()) s.commit();
+    this.denseSnapshot = null;
+  }
+
+  rollback(): void {
+    for (const s of this.stores()) s.rollback();
+    if (this.denseSnapshot) {
+      for (const [n, [v, m, vv]] of this.denseSnapshot) {
+        const p = this.dense.get(n) as DenseParam;
+        p.value.set(v);
+        p.m.set(m);
+        p.v.set(vv);
+      }
+      this.denseSteps = this.denseStepsSnapshot;
+    }
+    this.denseSnapshot = null;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  state(): TwoTowerState {
+    const dense: TwoTowerState['dense'] = {};
+    for (const [n, p] of this.dense) dense[n] = { shape: p.shape.slice(), value: p.value.slice(), m: p.m.slice(), v: p.v.slice() };
+    return {
+      config: { ...this.cfg },
+      dense,
+      denseSteps: this.denseSteps,
+      stores: { item: this.item.state(), token: this.token.state(), ctx: this.ctx.state(), bias: this.bias.state() },
+      counts: this.counts.slice(0, this.catalog.size),
+      totalCount: this.totalCount,
+    };
+  }
+
+  static fromState(s: TwoTowerState, catalog: Catalog): TwoTowerModel {
+    const m = new TwoTowerModel(s.config, catalog);
+    for (const [n, p] of Object.entries(s.dense)) {
+      m.dense.set(n as ParamName, { shape: p.shape.slice(), value: p.value.slice(), m: p.m.slice(), v: p.v.slice() });
+    }
+    m.denseSteps = s.denseSteps;
+    m.item = SparseEmbeddingStore.fromState(s.stores.item, s.config.seed + 1);
+    m.token = SparseEmbeddingStore.fromState(s.stores.token, s.config.seed + 2);
+    m.ctx = SparseEmbeddingStore.fromState(s.stores.ctx, s.config.seed + 3);
+    m.bias = SparseEmbeddingStore.fromState(s.stores.bias, s.config.seed + 4);
+    m.counts = new Float64Array(Math.max(1024, s.counts.length));
+    m.counts.set(s.counts);
+    m.totalCount = s.totalCount;
+    return m;
+  }
+
+  clone(): TwoTowerModel {
+    return TwoTowerModel.fromState(this.state(), this.catalog);
+  }
+}

@@ -1,0 +1,104 @@
+/** Dot-product top-k over precomputed item vectors (fp32 or int8), int8 quantization. */
+
+export interface QuantizedVectors {
+  dim: number;
+  count: number;
+  /** int8 codes, row-major. */
+  codes: Int8Array;
+  /** Per-row scale: value = code * scale. */
+  scales: Float32Array;
+}
+
+/** Symmetric per-row int8 quantization. */
+export function quantizeInt8(vectors: Float32Array, dim: number): QuantizedVectors {
+  const count = Math.floor(vectors.length / dim);
+  const codes = new Int8Array(count * dim);
+  const scales = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    let mx = 0;
+    for (let j = 0; j < dim; j++) mx = Math.max(mx, Math.abs(vectors[i * dim + j]));
+    const s = mx > 0 ? mx / 127 : 1;
+    scales[i] = s;
+    for (let j = 0; j < dim; j++) codes[i * dim + j] = Math.max(-127, Math.min(127, Math.round(vectors[i * dim + j] / s)));
+  }
+  return { dim, count, codes, scales };
+}
+
+export function dequantizeInt8(q: QuantizedVectors): Float32Array {
+  const out = new Float32Array(q.count * q.dim);
+  for (let i = 0; i < q.count; i++) for (let j = 0; j < q.dim; j++) out[i * q.dim + j] = q.codes[i * q.dim + j] * q.scales[i];
+  return out;
+}
+
+export interface TopKOptions {
+  k: number;
+  /** Item indices never returned (e.g. the user's past positives). */
+  exclude?: ReadonlySet<number>;
+  /** When given, only indices with allowed[i] truthy are returned. */
+  allowed?: ArrayLike<boolean | number>;
+}
+
+export interface Scored {
+  index: number;
+  score: number;
+}
+
+/** Keeps the k best (score, index) pairs; ties keep the lower index. */
+class TopKHeap {
+  readonly idx: Int32Array;
+  readonly val: Float64Array;
+  size = 0;
+  constructor(readonly k: number) {
+    this.idx = new Int32Array(k);
+    this.val = new Float64Array(k);
+  }
+  get threshold(): number {
+    return this.size < this.k ? -Infinity : this.val[this.size - 1];
+  }
+  push(i: number, s: number): void {
+    if (this.size === this.k && s <= this.val[this.size - 1]) return;
+    let p = this.size < this.k ? this.size++ : this.size - 1;
+    while (p > 0 && this.val[p - 1] < s) {
+      this.val[p] = this.val[p - 1];
+      this.idx[p] = this.idx[p - 1];
+      p--;
+    }
+    this.val[p] = s;
+    this.idx[p] = i;
+  }
+  result(): Scored[] {
+    const out: Scored[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ index: this.idx[i], score: this.val[i] });
+    return out;
+  }
+}
+
+/** Top-k items by dot product of `user` with fp32 item vectors. */
+export function topK(user: Float32Array, items: Float32Array, dim: number, o: TopKOptions): Scored[] {
+  const n = Math.floor(items.length / dim);
+  const heap = new TopKHeap(o.k);
+  for (let i = 0; i < n; i++) {
+    if (o.allowed && !o.allowed[i]) continue;
+    if (o.exclude && o.exclude.has(i)) continue;
+    let s = 0;
+    const base = i * dim;
+    for (let j = 0; j < dim; j++) s += user[j] * items[base + j];
+    heap.push(i, s);
+  }
+  return heap.result();
+}
+
+/** Top-k items by dot product of `user` with int8 item vectors. */
+export function topKInt8(user: Float32Array, q: QuantizedVectors, o: TopKOptions): Scored[] {
+  const heap = new TopKHeap(o.k);
+  const dim = q.dim;
+  for (let i = 0; i < q.count; i++) {
+    if (o.allowed && !o.allowed[i]) continue;
+    if (o.exclude && o.exclude.has(i)) continue;
+    let s = 0;
+    const base = i * dim;
+    for (let j = 0; j < dim; j++) s += user[j] * q.codes[base + j];
+    heap.push(i, s * q.scales[i]);
+  }
+  return heap.result();
+}
