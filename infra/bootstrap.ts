@@ -2,11 +2,9 @@
  * Idempotent bootstrap run by infra/up.sh: creates the PostgreSQL database named in DATABASE_URL
  * when missing, and the three Kafka topics of CONTRACT section 3.
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadConfig, topicNames } from '@recsys/config';
-
-const INTERACTION_PARTITIONS = 6;
+import { createKafka, ensureTopics } from '@recsys/messaging';
 
 async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
@@ -25,35 +23,11 @@ async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-async function ensureTopics(brokers: string[], prefix: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'recsys-infra', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = topicNames({ KAFKA_TOPIC_PREFIX: prefix });
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: topics.interactions, numPartitions: INTERACTION_PARTITIONS, replicationFactor: 1 },
-        {
-          topic: topics.products,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-        },
-        { topic: topics.deadLetter, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-    console.log(`[infra] topics ${created ? 'created' : 'present'}: ${Object.values(topics).join(', ')}`);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig({ LOG_LEVEL: 'error' });
   await ensureDatabase(config.DATABASE_URL);
-  await ensureTopics(config.KAFKA_BROKERS, config.KAFKA_TOPIC_PREFIX);
+  const created = await ensureTopics(createKafka(config, 'infra'), config);
+  console.log(`[infra] topics ${created ? 'created' : 'present'}: ${Object.values(topicNames(config)).join(', ')}`);
 }
 
 main().catch((err: unknown) => {

@@ -1,1 +1,3 @@
 export * from './redis.module';
+export * from './feature-keys';
+export * from './feature.store';

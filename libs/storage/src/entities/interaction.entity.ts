@@ -35,6 +35,17 @@ export class InteractionEntity {
   @Column({ type: 'jsonb', nullable: true })
   context!: Record<string, unknown> | null;
 
+  /** The model version that served `requestId`, resolved at ingest; null when unknown. */
+  @Column({ name: 'model_version', type: 'varchar', length: 64, nullable: true })
+  modelVersion!: string | null;
+
+  /** Kafka partition and offset of the message that stored it (null when not from Kafka). */
+  @Column({ name: 'source_partition', type: 'int', nullable: true })
+  sourcePartition!: number | null;
+
+  @Column({ name: 'source_offset', type: 'bigint', nullable: true, transformer: BIGINT_NUMBER })
+  sourceOffset!: number | null;
+
   /** Flagged by the abuse filter: stored, but excluded from training and CTR. */
   @Column({ type: 'boolean', default: false })
   abusive!: boolean;

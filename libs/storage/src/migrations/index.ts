@@ -1,4 +1,5 @@
 import { InitialSchema1732780800000 } from './1732780800000-initial-schema';
+import { InteractionModelVersion1732784400000 } from './1732784400000-interaction-model-version';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1732780800000];
+export const MIGRATIONS = [InitialSchema1732780800000, InteractionModelVersion1732784400000];

@@ -1,0 +1,5 @@
+export * from './ingest.types';
+export * from './ingest.repository';
+export * from './ingest.service';
+export * from './feature-rebuild.service';
+export * from './ingestion.module';

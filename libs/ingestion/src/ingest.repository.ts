@@ -1,0 +1,272 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type { InteractionEvent, ProductEvent } from '@recsys/contracts';
+import { BatchOutcome, IngestTotals, PreparedMessage } from './ingest.types';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Every PostgreSQL side effect of ingestion. A batch is applied in one transaction together with
+ * the partition's next offset, so a replayed message is recognised and skipped: effectively once.
+ */
+export class IngestRepository {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly abuseMaxPerMinute: number,
+  ) {}
+
+  /** The next offset to apply for a partition (0 when none yet). */
+  async storedOffset(topic: string, partition: number): Promise<number> {
+    const rows: { next_offset: string }[] = await this.ds.query(
+      `SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2`,
+      [topic, partition],
+    );
+    return rows.length ? Number(rows[0].next_offset) : 0;
+  }
+
+  /** Applies a partition's batch (messages in offset order) in one transaction. */
+  async applyBatch(topic: string, partition: number, messages: readonly PreparedMessage[]): Promise<BatchOutcome> {
+    return this.ds.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`,
+        [topic, partition],
+      );
+      const [{ next_offset }] = await tx.query(
+        `SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE`,
+        [topic, partition],
+      );
+      const from = Number(next_offset);
+      const todo = messages.filter((m) => m.offset >= from);
+      const outcome: BatchOutcome = {
+        replayed: messages.length - todo.length,
+        stored: 0,
+        duplicates: 0,
+        superseded: 0,
+        deadLettered: 0,
+        abusive: 0,
+        fresh: [],
+        fromOffset: from,
+        nextOffset: from,
+      };
+      if (todo.length === 0) return outcome;
+
+      const interactions = todo.filter((m): m is Extract<PreparedMessage, { kind: 'interaction' }> => m.kind === 'interaction');
+      const products = todo.filter((m): m is Extract<PreparedMessage, { kind: 'product' }> => m.kind === 'product');
+      const invalid = todo.filter((m): m is Extract<PreparedMessage, { kind: 'invalid' }> => m.kind === 'invalid');
+
+      if (interactions.length) {
+        const inserted = await this.insertInteractions(tx, partition, interactions);
+        outcome.stored += inserted.length;
+        outcome.duplicates += interactions.length - inserted.length;
+        const abusive = await this.flagAbuse(tx, inserted.map((m) => m.event));
+        outcome.abusive = abusive.size;
+        outcome.fresh = inserted.filter((m) => !abusive.has(m.event.eventId));
+      }
+      if (products.length) {
+        const applied = await this.upsertProducts(tx, products.map((m) => m.event));
+        outcome.stored += applied;
+        outcome.superseded += products.length - applied;
+      }
+      if (invalid.length) {
+        await tx.query(
+          `INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason_code, reason_message, original)
+           SELECT $1, $2, o, c, m, b FROM unnest($3::bigint[], $4::varchar[], $5::text[], $6::bytea[]) AS x(o, c, m, b)
+           ON CONFLICT DO NOTHING`,
+          [topic, partition, invalid.map((m) => m.offset), invalid.map((m) => m.error.code), invalid.map((m) => m.error.message), invalid.map((m) => m.value)],
+        );
+        outcome.deadLettered = invalid.length;
+      }
+      await tx.query(
+        `INSERT INTO ingest_counters (name, value) VALUES ('duplicates', $1), ('abusive', $2), ('superseded', $3)
+         ON CONFLICT (name) DO UPDATE SET value = ingest_counters.value + EXCLUDED.value`,
+        [outcome.duplicates, outcome.abusive, outcome.superseded],
+      );
+      outcome.nextOffset = todo[todo.length - 1].offset + 1;
+      await tx.query(`UPDATE ingest_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2`, [
+        topic,
+        partition,
+        outcome.nextOffset,
+      ]);
+      return outcome;
+    });
+  }
+
+  private async insertInteractions(
+    tx: EntityManager,
+    partition: number,
+    messages: Extract<PreparedMessage, { kind: 'interaction' }>[],
+  ): Promise<Extract<PreparedMessage, { kind: 'interaction' }>[]> {
+    const e = messages.map((m) => m.event);
+    const rows: { event_id: string }[] = await tx.query(
+      `INSERT INTO interactions (event_id, type, user_id, item_id, ts, request_id, position, context, model_version,
+                                 source_partition, source_offset)
+       SELECT event_id, type, user_id, item_id, ts, request_id, position, context, model_version, $10::int, o FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::bigint[],
+                            $6::varchar[], $7::int[], $8::jsonb[], $9::varchar[], $11::bigint[])
+            AS u(event_id, type, user_id, item_id, ts, request_id, position, context, model_version, o)
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+      [
+        e.map((x) => x.eventId),
+        e.map((x) => x.type),
+        e.map((x) => x.userId),
+        e.map((x) => x.itemId),
+        e.map((x) => x.ts),
+        e.map((x) => x.requestId ?? null),
+        e.map((x) => x.position ?? null),
+        e.map((x) => (x.context === undefined ? null : JSON.stringify(x.context))),
+        messages.map((m) => m.modelVersion),
+        partition,
+        messages.map((m) => m.offset),
+      ],
+    );
+    const inserted = new Set(rows.map((r) => r.event_id));
+    // The first occurrence of an eventId within the batch is the one stored.
+    const out: Extract<PreparedMessage, { kind: 'interaction' }>[] = [];
+    for (const m of messages) {
+      if (inserted.delete(m.event.eventId)) out.push(m);
+    }
+    return out;
+  }
+
+  /**
+   * The abuse filter: counts a user's stored events per minute of event time; those beyond the
+   * limit are flagged (kept, but excluded from training, features and CTR). Deterministic under
+   * replay because the counts live in the same transaction.
+   */
+  private async flagAbuse(tx: EntityManager, events: InteractionEvent[]): Promise<Set<string>> {
+    const groups = new Map<string, { userId: string; minute: number; ids: string[] }>();
+    for (const e of events) {
+      const minute = Math.floor(e.ts / MINUTE_MS);
+      const key = `${minute}\u0000${e.userId}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { userId: e.userId, minute, ids: [] }));
+      g.ids.push(e.eventId);
+    }
+    const list = [...groups.values()];
+    if (list.length === 0) return new Set();
+    const totals: { user_id: string; minute: string; n: number }[] = await tx.query(
+      `INSERT INTO user_minute_counts (user_id, minute, n)
+       SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::int[])
+       ON CONFLICT (user_id, minute) DO UPDATE SET n = user_minute_counts.n + EXCLUDED.n
+       RETURNING user_id, minute, n`,
+      [list.map((g) => g.userId), list.map((g) => g.minute), list.map((g) => g.ids.length)],
+    );
+    const abusive: string[] = [];
+    for (const t of totals) {
+      const g = groups.get(`${Number(t.minute)}\u0000${t.user_id}`);
+      if (!g) continue;
+      const before = t.n - g.ids.length;
+      g.ids.forEach((id, j) => {
+        if (before + j + 1 > this.abuseMaxPerMinute) abusive.push(id);
+      });
+    }
+    if (abusive.length) await tx.query(`UPDATE interactions SET abusive = true WHERE event_id = ANY($1::varchar[])`, [abusive]);
+    return new Set(abusive);
+  }
+
+  /** Upserts products where the event is at least as new as the stored state; returns how many applied. */
+  private async upsertProducts(tx: EntityManager, events: ProductEvent[]): Promise<number> {
+    // Within the batch the newest ts per item wins (later offsets win ties).
+    const newest = new Map<string, ProductEvent>();
+    for (const e of events) {
+      const cur = newest.get(e.itemId);
+      if (!cur || e.ts >= cur.ts) newest.set(e.itemId, e);
+    }
+    const rows = [...newest.values()].map((e) => ({
+      item_id: e.itemId,
+      event_id: e.eventId,
+      ts: e.ts,
+      deleted: e.type === 'product_delete',
+      title: e.title ?? null,
+      description: e.description ?? null,
+      category: e.category ?? null,
+      brand: e.brand ?? null,
+      price: e.price ?? null,
+      image_embedding: e.imageEmbedding ?? null,
+      attributes: e.attributes ?? null,
+    }));
+    const applied: unknown[] = await tx.query(
+      `INSERT INTO products (item_id, event_id, ts, deleted, title, description, category, brand, price, image_embedding, attributes)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(item_id varchar, event_id varchar, ts bigint, deleted boolean,
+         title text, description text, category text[], brand text, price double precision, image_embedding real[], attributes jsonb)
+       ON CONFLICT (item_id) DO UPDATE SET
+         event_id = EXCLUDED.event_id,
+         ts = EXCLUDED.ts,
+         deleted = EXCLUDED.deleted,
+         title = CASE WHEN EXCLUDED.deleted THEN products.title ELSE EXCLUDED.title END,
+         description = CASE WHEN EXCLUDED.deleted THEN products.description ELSE EXCLUDED.description END,
+         category = CASE WHEN EXCLUDED.deleted THEN products.category ELSE EXCLUDED.category END,
+         brand = CASE WHEN EXCLUDED.deleted THEN products.brand ELSE EXCLUDED.brand END,
+         price = CASE WHEN EXCLUDED.deleted THEN products.price ELSE EXCLUDED.price END,
+         image_embedding = CASE WHEN EXCLUDED.deleted THEN products.image_embedding ELSE EXCLUDED.image_embedding END,
+         attributes = CASE WHEN EXCLUDED.deleted THEN products.attributes ELSE EXCLUDED.attributes END,
+         seq = nextval('products_seq_seq'),
+         updated_at = now()
+       WHERE products.ts <= EXCLUDED.ts
+       RETURNING item_id`,
+      [JSON.stringify(rows)],
+    );
+    // Same-batch events superseded by a newer one for the same item count as not applied.
+    return applied.length;
+  }
+
+  /** Totals since the database was created. */
+  async totals(): Promise<IngestTotals> {
+    const [row] = await this.ds.query(`
+      SELECT (SELECT count(*) FROM interactions) AS interactions,
+             (SELECT count(*) FROM products) AS products,
+             (SELECT count(*) FROM dead_letters) AS dead_lettered,
+             (SELECT coalesce(max(value), 0) FROM ingest_counters WHERE name = 'duplicates') AS duplicates,
+             (SELECT coalesce(max(value), 0) FROM ingest_counters WHERE name = 'abusive') AS abusive`);
+    return {
+      interactions: Number(row.interactions),
+      products: Number(row.products),
+      duplicates: Number(row.duplicates),
+      deadLettered: Number(row.dead_lettered),
+      abusive: Number(row.abusive),
+    };
+  }
+
+  /** Streams stored, non-abusive interactions in insertion order (for a feature rebuild). */
+  async *cleanInteractions(batchSize = 5000): AsyncGenerator<{ type: string; user_id: string; item_id: string; ts: string; model_version: string | null }[]> {
+    let after = 0;
+    for (;;) {
+      const rows: { seq: string; type: string; user_id: string; item_id: string; ts: string; model_version: string | null }[] =
+        await this.ds.query(
+          `SELECT seq, type, user_id, item_id, ts, model_version FROM interactions
+           WHERE seq > $1 AND NOT abusive ORDER BY seq LIMIT $2`,
+          [after, batchSize],
+        );
+      if (rows.length === 0) return;
+      after = Number(rows[rows.length - 1].seq);
+      yield rows;
+    }
+  }
+
+  /**
+   * Stored, non-abusive interactions that came from `partition` at offsets in [from, to), in offset
+   * order: what the feature store missed if it fell behind the database (a crash between the two).
+   */
+  async cleanBySource(partition: number, from: number, to: number): Promise<{ offset: number; event: InteractionEvent; modelVersion: string | null }[]> {
+    const rows: { source_offset: string; event_id: string; type: InteractionEvent['type']; user_id: string; item_id: string; ts: string; model_version: string | null }[] =
+      await this.ds.query(
+        `SELECT source_offset, event_id, type, user_id, item_id, ts, model_version FROM interactions
+         WHERE source_partition = $1 AND source_offset >= $2 AND source_offset < $3 AND NOT abusive
+         ORDER BY source_offset`,
+        [partition, from, to],
+      );
+    return rows.map((r) => ({
+      offset: Number(r.source_offset),
+      event: { eventId: r.event_id, type: r.type, userId: r.user_id, itemId: r.item_id, ts: Number(r.ts) },
+      modelVersion: r.model_version,
+    }));
+  }
+
+  /** Every partition's stored next offset. */
+  async allOffsets(): Promise<{ topic: string; partition: number; nextOffset: number }[]> {
+    const rows: { topic: string; partition: number; next_offset: string }[] = await this.ds.query(
+      `SELECT topic, partition, next_offset FROM ingest_offsets`,
+    );
+    return rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: Number(r.next_offset) }));
+  }
+}
+

@@ -1,0 +1,35 @@
+import type { InteractionEvent, ProductEvent, Rejection } from '@recsys/contracts';
+
+/** One consumed Kafka message after validation. */
+export type PreparedMessage =
+  | { offset: number; kind: 'interaction'; event: InteractionEvent; modelVersion: string | null }
+  | { offset: number; kind: 'product'; event: ProductEvent }
+  | { offset: number; kind: 'invalid'; error: Rejection; value: Buffer | null };
+
+/** What a batch did; every message of it is in exactly one bucket. */
+export interface BatchOutcome {
+  /** Messages below the stored offset: already applied before a crash or rebalance. */
+  replayed: number;
+  stored: number;
+  duplicates: number;
+  /** Product events older than the stored state of their item. */
+  superseded: number;
+  deadLettered: number;
+  /** Stored interactions flagged by the abuse filter (a subset of `stored`). */
+  abusive: number;
+  /** Newly stored, non-abusive interactions, in offset order: what the features apply. */
+  fresh: { offset: number; event: InteractionEvent; modelVersion: string | null }[];
+  /** The partition's stored next offset before the batch. */
+  fromOffset: number;
+  /** The partition's next offset after the batch. */
+  nextOffset: number;
+}
+
+/** Totals since the database was created (CONTRACT: `GET /v1/admin/ingest/stats`). */
+export interface IngestTotals {
+  interactions: number;
+  products: number;
+  duplicates: number;
+  deadLettered: number;
+  abusive: number;
+}

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, topicNames } from '@recsys/config';
+import { EventValidator } from '@recsys/contracts';
+import { FeatureStore, REDIS } from '@recsys/features';
+import { EventPublisher } from '@recsys/messaging';
+import { MetricsService } from '@recsys/observability';
+import { DATA_SOURCE } from '@recsys/storage';
+import { IngestRepository } from './ingest.repository';
+import { IngestService } from './ingest.service';
+
+/** Ingestion services for the ingest app and the admin API (needs Storage, Redis, Messaging, Observability). */
+@Module({
+  providers: [
+    {
+      provide: IngestRepository,
+      inject: [DATA_SOURCE, APP_CONFIG],
+      useFactory: (ds: DataSource, config: AppConfig) => new IngestRepository(ds, config.ABUSE_MAX_EVENTS_PER_MINUTE),
+    },
+    {
+      provide: FeatureStore,
+      inject: [REDIS, APP_CONFIG],
+      useFactory: (redis: Redis, config: AppConfig) => new FeatureStore(redis, config.REDIS_PREFIX),
+    },
+    {
+      provide: IngestService,
+      inject: [IngestRepository, FeatureStore, EventPublisher, MetricsService, APP_CONFIG],
+      useFactory: (repo: IngestRepository, features: FeatureStore, publisher: EventPublisher, metrics: MetricsService, config: AppConfig) => {
+        const topics = topicNames(config);
+        return new IngestService(repo, features, new EventValidator({ imageEmbeddingDim: config.IMAGE_EMBEDDING_DIM }), topics, {
+          publishDeadLetters: (messages) => publisher.publishRaw(topics.deadLetter, messages),
+          count: (topic, outcome, n) => {
+            if (n > 0) metrics.ingestEvents.inc({ topic, outcome }, n);
+          },
+          attributed: (version, type) => (type === 'click' ? metrics.clicks : metrics.impressions).inc({ model_version: version }),
+        });
+      },
+    },
+  ],
+  exports: [IngestRepository, FeatureStore, IngestService],
+})
+export class IngestionModule {}

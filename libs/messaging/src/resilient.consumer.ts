@@ -1,0 +1,147 @@
+import { Logger } from '@nestjs/common';
+import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+
+/** Handles one partition's batch; resolves once its effects are durable. */
+export type BatchHandler = (topic: string, partition: number, messages: EachBatchPayload['batch']['messages']) => Promise<void>;
+
+export interface ResilientConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  /** Longest wait of a fetch for new data (ms). Default 100: low latency over fewer fetches. */
+  maxWaitTimeInMs?: number;
+  /** Partitions processed at once. Default 3. */
+  partitionsConsumedConcurrently?: number;
+  /** Start from the earliest offset when the group has none. Default true. */
+  fromBeginning?: boolean;
+  /** Called after every handled batch with its message count. */
+  onBatch?: (messages: number) => void;
+  /** Called when the consumer restarts after a crash. */
+  onRestart?: () => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A kafkajs consumer group member that never loses or skips a message:
+ * - the handler's batch is retried (with heartbeats, so the group keeps the partition) until it
+ *   succeeds, e.g. while PostgreSQL is unreachable: consumption pauses and resumes by itself;
+ * - offsets are resolved and committed only after the handler resolved;
+ * - on a kafkajs `crash` the consumer is rebuilt and rejoins;
+ * - `stop()` lets the running batch finish, commits, and leaves the group.
+ */
+export class ResilientConsumer {
+  private readonly logger = new Logger('consumer');
+  private consumer: Consumer | null = null;
+  private stopping = false;
+  private restarting: Promise<void> | null = null;
+  /** Messages handled since start. */
+  consumed = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ResilientConsumerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 100,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload as { error: Error; restart: boolean };
+      this.logger.error(`consumer crashed: ${error?.message}${restart ? ' (kafkajs restarts it)' : ''}`);
+      if (!restart && !this.stopping) void this.restart();
+    });
+    await consumer.connect();
+    for (const topic of this.options.topics) {
+      await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    }
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    let attempt = 0;
+    for (;;) {
+      if (!isRunning() || isStale()) return;
+      try {
+        await this.options.handler(batch.topic, batch.partition, batch.messages);
+        break;
+      } catch (err) {
+        attempt++;
+        const wait = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
+        this.logger.warn(`batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed (attempt ${attempt}), retrying in ${wait} ms: ${(err as Error).message}`);
+        await heartbeat().catch(() => undefined);
+        await sleep(wait);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+    resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    this.consumed += batch.messages.length;
+    this.options.onBatch?.(batch.messages.length);
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+
+  private restart(): Promise<void> {
+    if (!this.restarting) {
+      this.restarting = (async () => {
+        this.options.onRestart?.();
+        for (let attempt = 1; !this.stopping; attempt++) {
+          try {
+            await this.consumer?.disconnect().catch(() => undefined);
+            await sleep(Math.min(1000 * attempt, 10_000));
+            if (this.stopping) return;
+            await this.start();
+            this.logger.log('consumer restarted');
+            return;
+          } catch (err) {
+            this.logger.error(`consumer restart failed: ${(err as Error).message}`);
+          }
+        }
+      })().finally(() => (this.restarting = null));
+    }
+    return this.restarting;
+  }
+
+  /** Finishes the running batch, commits its offsets and leaves the group. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.restarting;
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+}
+
+/** Messages behind the newest offset for a consumer group, per topic (a group with no commit counts from the start). */
+export async function consumerLag(kafka: Kafka, groupId: string, topics: string[]): Promise<Record<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const out: Record<string, number> = {};
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      out[topic] = ends.reduce((sum, p) => {
+        const c = group.find((g) => g.partition === p.partition);
+        const done = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
+        return sum + Math.max(0, Number(p.high) - done);
+      }, 0);
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}

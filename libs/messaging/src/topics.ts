@@ -1,0 +1,38 @@
+import { Kafka } from 'kafkajs';
+import { AppConfig, topicNames } from '@recsys/config';
+
+/** Partitions of the interactions topic (keyed by userId). */
+export const INTERACTION_PARTITIONS = 6;
+
+/**
+ * Creates the contract's three topics when missing (idempotent): interactions (6 partitions),
+ * products (compacted), dead-letter. Returns whether any was created.
+ */
+export async function ensureTopics(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_TOPIC_PREFIX'>): Promise<boolean> {
+  const topics = topicNames(config);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [
+      { topic: topics.interactions, numPartitions: INTERACTION_PARTITIONS, replicationFactor: 1 },
+      { topic: topics.products, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      { topic: topics.deadLetter, numPartitions: 1, replicationFactor: 1 },
+    ].filter((t) => !existing.has(t.topic));
+    if (wanted.length === 0) return false;
+    return await admin.createTopics({ waitForLeaders: true, topics: wanted });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes the three topics of a prefix (tests clean up with it). */
+export async function deleteTopics(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_TOPIC_PREFIX'>): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: Object.values(topicNames(config)) });
+  } finally {
+    await admin.disconnect();
+  }
+}

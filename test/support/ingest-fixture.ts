@@ -1,0 +1,55 @@
+import { DataSource } from 'typeorm';
+import { AppConfig, topicNames } from '@recsys/config';
+import { IngestRepository, IngestTotals } from '@recsys/ingestion';
+import { createKafka, deleteTopics, ensureTopics } from '@recsys/messaging';
+import { createDataSource, ensureSchema } from '@recsys/storage';
+import { dropSchema, eventually } from './test-env';
+
+/** Topics, schema and a read-only view of the stored totals for one ingest test. */
+export class IngestFixture {
+  readonly kafka;
+  readonly topics;
+  private ds: DataSource | null = null;
+
+  constructor(readonly config: AppConfig) {
+    this.kafka = createKafka(config, 'test');
+    this.topics = topicNames(config);
+  }
+
+  async setUp(): Promise<void> {
+    await ensureTopics(this.kafka, this.config);
+    await ensureSchema(this.config.DATABASE_URL, this.config.DATABASE_SCHEMA);
+  }
+
+  /** Opens a data source lazily (the service runs the migrations). */
+  async totals(): Promise<IngestTotals> {
+    if (!this.ds) this.ds = await createDataSource(this.config, { poolSize: 2 }).initialize();
+    return new IngestRepository(this.ds, this.config.ABUSE_MAX_EVENTS_PER_MINUTE).totals();
+  }
+
+  /** Waits until the totals match `expected` (true) or the timeout passes (false, with the last totals). */
+  async waitForTotals(expected: Partial<IngestTotals>, timeoutMs = 120_000): Promise<IngestTotals> {
+    let last: IngestTotals | null = null;
+    await eventually(async () => {
+      try {
+        last = await this.totals();
+      } catch {
+        return false;
+      }
+      return Object.entries(expected).every(([k, v]) => last![k as keyof IngestTotals] === v);
+    }, timeoutMs, 250);
+    if (!last) throw new Error('no totals could be read');
+    return last;
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.ds) this.ds = await createDataSource(this.config, { poolSize: 2 }).initialize();
+    return this.ds.query(sql, params);
+  }
+
+  async tearDown(): Promise<void> {
+    await this.ds?.destroy();
+    await deleteTopics(this.kafka, this.config).catch(() => undefined);
+    await dropSchema(this.config.DATABASE_URL, this.config.DATABASE_SCHEMA);
+  }
+}
