@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Kafka } from 'kafkajs';
 import { AppConfig, topicNames } from '@recsys/config';
 import { createKafka } from '@recsys/messaging';
-import { replayFile } from '../../libs/messaging/src/replay';
+import { replayFile } from '@recsys/messaging';
 import { configEnv, ROOT } from '../support/services';
 import { isolatedConfig, uniqueName } from '../support/test-env';
 

@@ -4,3 +4,4 @@ export * from './resilient.consumer';
 export * from './stall.detector';
 export * from './topics';
 export * from './messaging.module';
+export * from './replay';

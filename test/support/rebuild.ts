@@ -1,0 +1,18 @@
+import Redis from 'ioredis';
+import { AppConfig, topicNames } from '@recsys/config';
+import { FeatureStore } from '@recsys/features';
+import { FeatureRebuildService, IngestRepository } from '@recsys/ingestion';
+import { createDataSource } from '@recsys/storage';
+
+/** Runs the feature rebuild (what `npm run rebuild-features` does) for a test's configuration. */
+export async function rebuildFeatures(config: AppConfig): Promise<{ removedKeys: number; interactions: number }> {
+  const ds = await createDataSource(config, { poolSize: 2 }).initialize();
+  const redis = new Redis(config.REDIS_URL);
+  try {
+    const repo = new IngestRepository(ds, config.ABUSE_MAX_EVENTS_PER_MINUTE);
+    return await new FeatureRebuildService(repo, new FeatureStore(redis, config.REDIS_PREFIX), topicNames(config).interactions).rebuild();
+  } finally {
+    await redis.quit();
+    await ds.destroy();
+  }
+}
