@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka } from 'kafkajs';
 import { AppConfig, topicNames } from '@recsys/config';
-import { createKafka } from '@recsys/messaging';
-import { replayFile } from '@recsys/messaging';
+import { createKafka, replayFile } from '@recsys/messaging';
 import { configEnv, ROOT } from '../support/services';
 import { isolatedConfig, uniqueName } from '../support/test-env';
 

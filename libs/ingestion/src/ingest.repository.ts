@@ -163,15 +163,26 @@ export class IngestRepository {
     return new Set(abusive);
   }
 
-  /** Upserts products where the event is at least as new as the stored state; returns how many applied. */
+  /**
+   * Upserts products where the event is at least as new as the stored state; returns how many
+   * applied. Events of one item are applied in offset order (one statement per round), so a
+   * batch behaves exactly like the same events in separate batches.
+   */
   private async upsertProducts(tx: EntityManager, events: ProductEvent[]): Promise<number> {
-    // Within the batch the newest ts per item wins (later offsets win ties).
-    const newest = new Map<string, ProductEvent>();
+    const rounds: ProductEvent[][] = [];
+    const seen = new Map<string, number>();
     for (const e of events) {
-      const cur = newest.get(e.itemId);
-      if (!cur || e.ts >= cur.ts) newest.set(e.itemId, e);
+      const round = seen.get(e.itemId) ?? 0;
+      seen.set(e.itemId, round + 1);
+      (rounds[round] ??= []).push(e);
     }
-    const rows = [...newest.values()].map((e) => ({
+    let applied = 0;
+    for (const round of rounds) applied += await this.upsertRound(tx, round);
+    return applied;
+  }
+
+  private async upsertRound(tx: EntityManager, events: ProductEvent[]): Promise<number> {
+    const rows = events.map((e) => ({
       item_id: e.itemId,
       event_id: e.eventId,
       ts: e.ts,
@@ -205,7 +216,6 @@ export class IngestRepository {
        RETURNING item_id`,
       [JSON.stringify(rows)],
     );
-    // Same-batch events superseded by a newer one for the same item count as not applied.
     return applied.length;
   }
 

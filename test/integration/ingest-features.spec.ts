@@ -1,0 +1,124 @@
+import Redis from 'ioredis';
+import { FeatureStore, RECENT_ITEMS_MAX } from '@recsys/features';
+import { InteractionEvent } from '@recsys/contracts';
+import { asMessages, BASE_TS, makeInteractions, produce, shuffle } from '../support/events';
+import { IngestFixture } from '../support/ingest-fixture';
+import { rebuildFeatures } from '../support/rebuild';
+import { RunningService, startService } from '../support/services';
+import { isolatedConfig } from '../support/test-env';
+
+describe('real-time features in Redis', () => {
+  const config = isolatedConfig({ INGEST_PORT: '3951', HOST: '127.0.0.1', ABUSE_MAX_EVENTS_PER_MINUTE: '30' });
+  const fx = new IngestFixture(config);
+  const redis = new Redis(config.REDIS_URL);
+  const store = new FeatureStore(redis, config.REDIS_PREFIX);
+  let ingest: RunningService | null = null;
+
+  beforeAll(async () => {
+    await fx.setUp();
+    ingest = await startService('ingest', config, 3951);
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+    await redis.quit();
+    await fx.tearDown();
+  });
+
+  it('keeps a shopper\'s recent positives ordered by event time when they arrive out of order', async () => {
+    // 80 clicks one minute apart, delivered in a shuffled order; plus impressions, which are not positives.
+    const clicks: InteractionEvent[] = Array.from({ length: 80 }, (_, i) => ({
+      eventId: `ooo-${i}`, type: 'click', userId: 'shopper-1', itemId: `item-${i}`, ts: BASE_TS + i * 60_000,
+    }));
+    const impressions: InteractionEvent[] = Array.from({ length: 10 }, (_, i) => ({
+      eventId: `ooo-imp-${i}`, type: 'impression', userId: 'shopper-1', itemId: `shown-${i}`, ts: BASE_TS + 100 * 60_000,
+    }));
+    await produce(fx.kafka, fx.topics.interactions, asMessages(shuffle([...clicks, ...impressions], 5)), 7);
+    await fx.waitForTotals({ interactions: 90 });
+
+    const recent = await store.recentItems('shopper-1');
+    expect(recent).toHaveLength(RECENT_ITEMS_MAX);
+    expect(recent.map((r) => r.itemId)).toEqual(Array.from({ length: 50 }, (_, k) => `item-${79 - k}`));
+    expect((await store.seenItems('shopper-1')).size).toBe(80);
+    expect(await store.itemCounters('shown-0')).toEqual({ [`imp:${BASE_TS + Math.floor((100 * 60_000) / 3_600_000) * 3_600_000}`]: 1 });
+  });
+
+  it('flags a burst beyond the abuse limit: stored, but kept out of the features', async () => {
+    const burst: InteractionEvent[] = Array.from({ length: 40 }, (_, i) => ({
+      eventId: `bot-${i}`, type: 'click', userId: 'bot-1', itemId: `bot-item-${i}`, ts: BASE_TS + i * 100,
+    }));
+    await produce(fx.kafka, fx.topics.interactions, asMessages(burst));
+    const totals = await fx.waitForTotals({ interactions: 130, abusive: 10 });
+    expect(totals).toMatchObject({ interactions: 130, abusive: 10 });
+    expect((await store.seenItems('bot-1')).size).toBe(30);
+  });
+
+  it('attributes impressions and clicks to the model version that served the request', async () => {
+    await store.recordServing('req-a', 'v7');
+    const events: InteractionEvent[] = [
+      { eventId: 'attr-1', type: 'impression', userId: 'u-a', itemId: 'x', ts: BASE_TS, requestId: 'req-a' },
+      { eventId: 'attr-2', type: 'impression', userId: 'u-a', itemId: 'y', ts: BASE_TS, requestId: 'req-a' },
+      { eventId: 'attr-3', type: 'click', userId: 'u-a', itemId: 'x', ts: BASE_TS + 1000, requestId: 'req-a' },
+      { eventId: 'attr-4', type: 'click', userId: 'u-a', itemId: 'z', ts: BASE_TS + 1000, requestId: 'req-unknown' },
+    ];
+    await produce(fx.kafka, fx.topics.interactions, asMessages(events));
+    await fx.waitForTotals({ interactions: 134 });
+    expect(await redis.hgetall(store.keys.ctr('v7'))).toEqual({ [`imp:${BASE_TS}`]: '2', [`clk:${BASE_TS}`]: '1' });
+    const rows = await fx.query<{ event_id: string; model_version: string | null }>(
+      `SELECT event_id, model_version FROM interactions WHERE event_id LIKE 'attr-%' ORDER BY event_id`,
+    );
+    expect(rows.map((r) => r.model_version)).toEqual(['v7', 'v7', 'v7', null]);
+  });
+
+  it('rebuild-features reproduces Redis exactly from PostgreSQL', async () => {
+    await produce(fx.kafka, fx.topics.interactions, asMessages(makeInteractions(3000, { seed: 31, users: 50, items: 300 })));
+    await fx.waitForTotals({ interactions: 3134 });
+    await ingest!.stop();
+    ingest = null;
+    const streamed = await store.snapshot();
+    expect(Object.keys(streamed).length).toBeGreaterThan(100);
+
+    await redis.del(store.keys.recent('shopper-1')); // damage, which the rebuild must repair
+    const result = await rebuildFeatures(config);
+    expect(result.interactions).toBe(3134 - 10);
+    expect(await store.snapshot()).toEqual(streamed);
+  });
+});
+
+describe('the product catalog in PostgreSQL', () => {
+  const config = isolatedConfig({ INGEST_PORT: '3952', HOST: '127.0.0.1' });
+  const fx = new IngestFixture(config);
+  let ingest: RunningService | null = null;
+  beforeAll(async () => {
+    await fx.setUp();
+    ingest = await startService('ingest', config, 3952);
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+    await fx.tearDown();
+  });
+
+  it('upserts by itemId where the newest ts wins, and keeps deletes as tombstones', async () => {
+    const p = (eventId: string, itemId: string, ts: number, extra: object = {}) => ({
+      key: itemId,
+      value: JSON.stringify({ eventId, type: 'product_upsert', itemId, ts: BASE_TS + ts, ...extra }),
+    });
+    await produce(fx.kafka, fx.topics.products, [
+      p('p1', 'scarf', 10, { title: 'Red scarf', price: 20, category: ['apparel', 'scarves'] }),
+      p('p2', 'scarf', 5, { title: 'Old scarf title' }), // older: superseded
+      p('p3', 'hat', 1, { title: 'Hat' }),
+      p('p4', 'hat', 20, { title: 'Wool hat', brand: 'Acme' }),
+      { key: 'boot', value: JSON.stringify({ eventId: 'p5', type: 'product_upsert', itemId: 'boot', ts: BASE_TS, title: 'Boot' }) },
+      { key: 'boot', value: JSON.stringify({ eventId: 'p6', type: 'product_delete', itemId: 'boot', ts: BASE_TS + 1 }) },
+      { key: 'bad', value: '{"type":"product_upsert"' },
+    ]);
+    await fx.waitForTotals({ products: 3, deadLettered: 1 });
+    const rows = await fx.query<{ item_id: string; title: string; price: number | null; category: string[] | null; brand: string | null; deleted: boolean }>(
+      `SELECT item_id, title, price, category, brand, deleted FROM products ORDER BY item_id`,
+    );
+    expect(rows).toEqual([
+      { item_id: 'boot', title: 'Boot', price: null, category: null, brand: null, deleted: true },
+      { item_id: 'hat', title: 'Wool hat', price: null, category: null, brand: 'Acme', deleted: false },
+      { item_id: 'scarf', title: 'Red scarf', price: 20, category: ['apparel', 'scarves'], brand: null, deleted: false },
+    ]);
+  });
+});
