@@ -4,11 +4,13 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, topicNames } from '@recsys/config';
 import { EventValidator } from '@recsys/contracts';
 import { FeatureStore, REDIS } from '@recsys/features';
-import { EventPublisher } from '@recsys/messaging';
+import { Kafka } from 'kafkajs';
+import { EventPublisher, KAFKA } from '@recsys/messaging';
 import { MetricsService } from '@recsys/observability';
 import { DATA_SOURCE } from '@recsys/storage';
 import { IngestRepository } from './ingest.repository';
 import { IngestService } from './ingest.service';
+import { IngestStatsService } from './ingest-stats.service';
 
 /** Ingestion services for the ingest app and the admin API (needs Storage, Redis, Messaging, Observability). */
 @Module({
@@ -37,7 +39,12 @@ import { IngestService } from './ingest.service';
         });
       },
     },
+    {
+      provide: IngestStatsService,
+      inject: [IngestRepository, KAFKA, APP_CONFIG],
+      useFactory: (repo: IngestRepository, kafka: Kafka, config: AppConfig) => new IngestStatsService(repo, kafka, config),
+    },
   ],
-  exports: [IngestRepository, FeatureStore, IngestService],
+  exports: [IngestRepository, FeatureStore, IngestService, IngestStatsService],
 })
 export class IngestionModule {}

@@ -5,3 +5,4 @@ export * from './stall.detector';
 export * from './topics';
 export * from './messaging.module';
 export * from './replay';
+export * from './event-intake.service';

@@ -4,6 +4,8 @@ import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { ReadinessService } from '@recsys/observability';
 import { createKafka } from './kafka.factory';
 import { EventPublisher } from './event.publisher';
+import { EventIntakeService } from './event-intake.service';
+import { EventValidator } from '@recsys/contracts';
 
 /** Injection token of the process's kafkajs client. */
 export const KAFKA = Symbol('KAFKA');
@@ -36,8 +38,14 @@ class PublisherLifecycle implements OnModuleInit, OnApplicationShutdown {
       inject: [KAFKA, APP_CONFIG],
       useFactory: (kafka: Kafka, config: AppConfig) => new EventPublisher(kafka, config),
     },
+    {
+      provide: EventIntakeService,
+      inject: [EventPublisher, APP_CONFIG],
+      useFactory: (publisher: EventPublisher, config: AppConfig) =>
+        new EventIntakeService(publisher, new EventValidator({ imageEmbeddingDim: config.IMAGE_EMBEDDING_DIM }), config.EVENTS_MAX_BATCH),
+    },
     PublisherLifecycle,
   ],
-  exports: [KAFKA, EventPublisher],
+  exports: [KAFKA, EventPublisher, EventIntakeService],
 })
 export class MessagingModule {}

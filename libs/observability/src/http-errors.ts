@@ -56,7 +56,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
         typeof response === 'string'
           ? response
           : String((response as { message?: unknown }).message ?? exception.message);
-      return { status, body: { error: { code: STATUS_CODES[status] ?? `http_${status}`, message } } };
+      // Nest turns body-parser's JSON SyntaxError into a plain 400 with the parser's message.
+      const code = status === 400 && /\bJSON\b/.test(message) ? 'invalid_json' : STATUS_CODES[status] ?? `http_${status}`;
+      return { status, body: { error: { code, message } } };
     }
     // Body-parser errors (bad JSON, too large) carry a status and a type.
     const e = exception as { status?: number; statusCode?: number; type?: string; message?: string };
