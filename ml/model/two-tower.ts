@@ -186,8 +186,40 @@ export class TwoTowerModel {
 
   // ---------------------------------------------------------------- serving forward (typed arrays)
 
-  /** Item vectors [v, bias] for the given catalog indices (all when omitted), row-major. */
+  /**
+   * Item vectors [v, bias] for the given catalog indices (all when omitted), row-major. Large sets run the item tower as
+   * batched tfjs matmuls; small ones in typed arrays (same math).
+   */
   itemVectors(items?: ArrayLike<number>): Float32Array {
+    const n = items ? items.length : this.catalog.size;
+    if (n < 512) return this.itemVectorsJs(items);
+    const d = this.cfg.dim;
+    const X = new Float32Array(n * d);
+    const biasRow = new Float32Array(n);
+    for (let t = 0; t < n; t++) {
+      const idx = items ? items[t] : t;
+      this.itemInput(idx, X, t * d);
+      const br = this.bias.row(this.catalog.idKeys[idx]);
+      biasRow[t] = br >= 0 ? this.bias.data[br] : 0;
+    }
+    const res = tf.tidy(() => {
+      const p = (name: ParamName) => {
+        const q = this.dense.get(name) as DenseParam;
+        return tf.tensor(q.value, q.shape);
+      };
+      const x = tf.tensor2d(X, [n, d]);
+      const a = tf.relu(tf.add(tf.matMul(x, p('I1') as tf.Tensor2D), p('ib1')));
+      const v = tf.add(x, tf.add(tf.matMul(a, p('I2') as tf.Tensor2D), p('ib2')));
+      const cb = tf.add(tf.matMul(x, tf.reshape(p('bw'), [d, 1])), tf.tensor2d(biasRow, [n, 1]));
+      return tf.concat([v, cb], 1);
+    });
+    const out = res.dataSync() as Float32Array;
+    res.dispose();
+    return out;
+  }
+
+  /** Item vectors in typed arrays (the reference implementation of the item tower). */
+  itemVectorsJs(items?: ArrayLike<number>): Float32Array {
     const n = items ? items.length : this.catalog.size;
     const d = this.cfg.dim;
     const h = this.cfg.hidden;
@@ -410,9 +442,10 @@ export class TwoTowerModel {
     const gU = new Float32Array(B * d);
     const gV = new Float32Array(M * d);
     const gB = new Float32Array(M);
+    // per-example weights normalised to mean 1: sparse rows see per-example-sized gradients (sum loss), Adam is scale-free
     let wsum = 0;
     for (const ex of batch) wsum += ex.weight;
-    wsum = Math.max(wsum, 1e-12);
+    wsum = Math.max(wsum, 1e-12) / B;
     let loss = 0;
     const cols: number[] = [];
     const lg = new Float64Array(chunk + N);
@@ -487,6 +520,7 @@ export class TwoTowerModel {
     tf.dispose([histT, maskT, ctxT, candT, gUT, gVT, gBT, ...Object.values(paramT)]);
     if (histImgT) histImgT.dispose();
     if (candImgT) candImgT.dispose();
+    loss /= B;
     if (!Number.isFinite(loss)) return { loss, finite: false };
     // scatter item-input gradients per unique item, then into id and token rows
     const itemGrad = new Map<number, Float32Array>();

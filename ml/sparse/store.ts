@@ -5,6 +5,8 @@
  */
 import { Rng } from '../core/rng';
 
+const ADAGRAD_INITIAL_ACCUMULATOR = 1e-2;
+
 export type SparseOptimizer = 'adagrad' | 'adam';
 
 export interface SparseStoreOptions {
@@ -176,7 +178,7 @@ export class SparseEmbeddingStore {
       if (this.optimizer === 'adagrad') {
         for (let j = 0; j < d; j++) {
           const a = (this.slot1[base + j] += g[j] * g[j]);
-          this.data[base + j] -= (lr * g[j]) / (Math.sqrt(a) + 1e-8 + 0.1);
+          this.data[base + j] -= (lr * g[j]) / Math.sqrt(a + ADAGRAD_INITIAL_ACCUMULATOR);
         }
       } else {
         const t = ++this.rowSteps[r];

@@ -52,17 +52,14 @@ export const LEARNER_DEFAULTS = {
 };
 
 class TeacherDistiller implements Distiller {
-  private cache: Float32Array = new Float32Array(0);
-  private cached = 0;
+  /** Bumped at every teacher step; item vectors are computed on demand from the teacher's current weights. */
+  version = 0;
   constructor(readonly model: TwoTowerModel) {}
   get vectorDim(): number {
     return this.model.vectorDim;
   }
-  version = 0;
   refresh(): void {
     this.version++;
-    this.cache = this.model.itemVectors();
-    this.cached = this.model.catalog.size;
   }
   userVectorsFor(examples: readonly TrainExample[]): Float32Array {
     const D = this.vectorDim;
@@ -71,18 +68,7 @@ class TeacherDistiller implements Distiller {
     return out;
   }
   itemVectorsFor(items: Int32Array): Float32Array {
-    const D = this.vectorDim;
-    const out = new Float32Array(items.length * D);
-    const missing: number[] = [];
-    items.forEach((it, c) => {
-      if (it < this.cached) out.set(this.cache.subarray(it * D, it * D + D), c * D);
-      else missing.push(c);
-    });
-    if (missing.length) {
-      const v = this.model.itemVectors(missing.map((c) => items[c]));
-      missing.forEach((c, t) => out.set(v.subarray(t * D, t * D + D), c * D));
-    }
-    return out;
+    return this.model.itemVectors(items);
   }
 }
 
@@ -354,7 +340,7 @@ export class ContinualLearner {
     const tv = this.teacherVecs;
     if (tv && tv.version === this.distiller.version && tv.count === this.catalog.size) return tv;
     const D = this.teacher.vectorDim;
-    const vectors = this.distiller.itemVectorsFor(Int32Array.from({ length: this.catalog.size }, (_, i) => i));
+    const vectors = this.teacher.itemVectors();
     this.teacherVecs = { vectors, dim: D, version: this.distiller.version, count: this.catalog.size };
     return this.teacherVecs;
   }
