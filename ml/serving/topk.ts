@@ -73,17 +73,22 @@ class TopKHeap {
   }
 }
 
+function allowedMask(n: number, o: TopKOptions): Uint8Array {
+  const ok = new Uint8Array(n).fill(1);
+  if (o.allowed) for (let i = 0; i < n; i++) if (!o.allowed[i]) ok[i] = 0;
+  if (o.exclude) for (const i of o.exclude) if (i < n) ok[i] = 0;
+  return ok;
+}
+
 /** Top-k items by dot product of `user` with fp32 item vectors. */
 export function topK(user: Float32Array, items: Float32Array, dim: number, o: TopKOptions): Scored[] {
   const n = Math.floor(items.length / dim);
   const heap = new TopKHeap(o.k);
-  for (let i = 0; i < n; i++) {
-    if (o.allowed && !o.allowed[i]) continue;
-    if (o.exclude && o.exclude.has(i)) continue;
+  const ok = allowedMask(n, o);
+  for (let i = 0, base = 0; i < n; i++, base += dim) {
     let s = 0;
-    const base = i * dim;
     for (let j = 0; j < dim; j++) s += user[j] * items[base + j];
-    heap.push(i, s);
+    if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
   }
   return heap.result();
 }
@@ -92,13 +97,13 @@ export function topK(user: Float32Array, items: Float32Array, dim: number, o: To
 export function topKInt8(user: Float32Array, q: QuantizedVectors, o: TopKOptions): Scored[] {
   const heap = new TopKHeap(o.k);
   const dim = q.dim;
-  for (let i = 0; i < q.count; i++) {
-    if (o.allowed && !o.allowed[i]) continue;
-    if (o.exclude && o.exclude.has(i)) continue;
+  const codes = q.codes;
+  const ok = allowedMask(q.count, o);
+  for (let i = 0, base = 0; i < q.count; i++, base += dim) {
     let s = 0;
-    const base = i * dim;
-    for (let j = 0; j < dim; j++) s += user[j] * q.codes[base + j];
-    heap.push(i, s * q.scales[i]);
+    for (let j = 0; j < dim; j++) s += user[j] * codes[base + j];
+    s *= q.scales[i];
+    if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
   }
   return heap.result();
 }

@@ -44,7 +44,7 @@ export const LEARNER_DEFAULTS = {
   teacherEvery: 4,
   replaySize: 20_000,
   replayRatio: 1,
-  minStepExamples: 256,
+  minStepExamples: 128,
   maxPasses: 4,
   selection: 'all' as SelectionMode,
   budget: 0.3,
