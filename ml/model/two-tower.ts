@@ -65,6 +65,63 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number
   return s;
 }
 
+/**
+ * The user tower in typed arrays (shared by training-side scoring and the serving artifact).
+ * H: L history item inputs (most recent first, row-major, width dim); c: summed context rows.
+ */
+export function userTowerForward(
+  cfg: Pick<TowerConfig, 'dim' | 'hidden' | 'cross'>,
+  param: (name: ParamName) => Float32Array,
+  H: Float32Array,
+  L: number,
+  c: Float32Array,
+): Float32Array {
+  const d = cfg.dim;
+  const h = cfg.hidden;
+  const pos = param('posLogit');
+  const attn = param('attn');
+  const pooled = new Float32Array(d);
+  if (L > 0) {
+    const lg = new Float64Array(L);
+    let mx = -Infinity;
+    for (let k = 0; k < L; k++) {
+      lg[k] = pos[k] + dot(H, k * d, attn, 0, d);
+      if (lg[k] > mx) mx = lg[k];
+    }
+    let z = 0;
+    for (let k = 0; k < L; k++) z += lg[k] = Math.exp(lg[k] - mx);
+    for (let k = 0; k < L; k++) {
+      const w = lg[k] / z;
+      for (let j = 0; j < d; j++) pooled[j] += w * H[k * d + j];
+    }
+  }
+  const zin = (cfg.cross ? 3 : 2) * d;
+  const zv = new Float32Array(zin);
+  zv.set(pooled, 0);
+  zv.set(c, d);
+  if (cfg.cross) for (let j = 0; j < d; j++) zv[2 * d + j] = pooled[j] * c[j];
+  const U1 = param('U1');
+  const ub1 = param('ub1');
+  const U2 = param('U2');
+  const ub2 = param('ub2');
+  const a = new Float32Array(h);
+  for (let k = 0; k < h; k++) a[k] = ub1[k];
+  for (let i = 0; i < zin; i++) {
+    const zi = zv[i];
+    if (zi === 0) continue;
+    for (let k = 0; k < h; k++) a[k] += zi * U1[i * h + k];
+  }
+  const out = new Float32Array(d + 1);
+  for (let j = 0; j < d; j++) out[j] = pooled[j] + ub2[j];
+  for (let k = 0; k < h; k++) {
+    const ak = a[k];
+    if (ak <= 0) continue;
+    for (let j = 0; j < d; j++) out[j] += ak * U2[k * d + j];
+  }
+  out[d] = 1;
+  return out;
+}
+
 export class TwoTowerModel {
   readonly cfg: TowerConfig;
   readonly dense = new Map<ParamName, DenseParam>();
@@ -170,7 +227,7 @@ export class TwoTowerModel {
   }
 
   /** Full item input x = sparse part + image . P. */
-  private itemInput(itemIdx: number, out: Float32Array, off: number): void {
+  itemInput(itemIdx: number, out: Float32Array, off: number): void {
     this.sparseInput(itemIdx, out, off);
     const img = this.cfg.imageDim > 0 ? this.catalog.images[itemIdx] : null;
     if (img) {
@@ -255,54 +312,12 @@ export class TwoTowerModel {
   /** User vector [u, 1] from recent positive items (most recent first) and context keys. */
   userVector(hist: ArrayLike<number>, ctxKeys: readonly number[]): Float32Array {
     const d = this.cfg.dim;
-    const h = this.cfg.hidden;
     const L = Math.min(this.cfg.historyLen, hist.length);
     const H = new Float32Array(Math.max(L, 1) * d);
     for (let k = 0; k < L; k++) this.itemInput(hist[k], H, k * d);
-    const pos = this.param('posLogit');
-    const attn = this.param('attn');
-    const pooled = new Float32Array(d);
-    if (L > 0) {
-      const lg = new Float64Array(L);
-      let mx = -Infinity;
-      for (let k = 0; k < L; k++) {
-        lg[k] = pos[k] + dot(H, k * d, attn, 0, d);
-        if (lg[k] > mx) mx = lg[k];
-      }
-      let z = 0;
-      for (let k = 0; k < L; k++) z += lg[k] = Math.exp(lg[k] - mx);
-      for (let k = 0; k < L; k++) {
-        const w = lg[k] / z;
-        for (let j = 0; j < d; j++) pooled[j] += w * H[k * d + j];
-      }
-    }
     const c = new Float32Array(d);
     for (const key of ctxKeys) this.ctx.addInto(this.ctx.row(key), 1, c, 0);
-    const zin = (this.cfg.cross ? 3 : 2) * d;
-    const zv = new Float32Array(zin);
-    zv.set(pooled, 0);
-    zv.set(c, d);
-    if (this.cfg.cross) for (let j = 0; j < d; j++) zv[2 * d + j] = pooled[j] * c[j];
-    const U1 = this.param('U1');
-    const ub1 = this.param('ub1');
-    const U2 = this.param('U2');
-    const ub2 = this.param('ub2');
-    const a = new Float32Array(h);
-    for (let k = 0; k < h; k++) a[k] = ub1[k];
-    for (let i = 0; i < zin; i++) {
-      const zi = zv[i];
-      if (zi === 0) continue;
-      for (let k = 0; k < h; k++) a[k] += zi * U1[i * h + k];
-    }
-    const out = new Float32Array(d + 1);
-    for (let j = 0; j < d; j++) out[j] = pooled[j] + ub2[j];
-    for (let k = 0; k < h; k++) {
-      const ak = a[k];
-      if (ak <= 0) continue;
-      for (let j = 0; j < d; j++) out[j] += ak * U2[k * d + j];
-    }
-    out[d] = 1;
-    return out;
+    return userTowerForward(this.cfg, (n) => this.param(n), H, L, c);
   }
 
   // ---------------------------------------------------------------- training

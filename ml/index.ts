@@ -1,0 +1,33 @@
+/** @recsys/ml: the learning core (plain TypeScript; runnable from the CLI, tests, the trainer and the scoring API). */
+export { selectBackend, currentBackend, BACKEND_NAMES, type BackendName, type BackendChoice } from './core/backend';
+export {
+  parseEventLine,
+  parseEventObject,
+  parseJsonl,
+  sortEvents,
+  isPositive,
+  type MlEvent,
+  type InteractionEvent,
+  type ProductEvent,
+  type ProductContent,
+  type InteractionType,
+  type ParsedEvents,
+} from './core/events';
+export { ProgressBar } from './core/progress';
+export { Rng, hashString } from './core/rng';
+export { SparseEmbeddingStore, type SparseStoreOptions, type SparseStoreState, type SparseOptimizer } from './sparse/store';
+export { Catalog, contentKeys, tokenize, priceBucket } from './model/catalog';
+export { studentConfig, teacherConfig, STUDENT_DEFAULTS, TEACHER_DEFAULTS, type TowerConfig } from './model/config';
+export { TwoTowerModel, userTowerForward, type TrainExample, type Distiller, type TwoTowerState } from './model/two-tower';
+export { saveCheckpoint, loadCheckpoint } from './model/checkpoint';
+export { FeatureState, contextKeys, MAX_HISTORY, type UserState } from './train/features';
+export { feedEvents, type FeedResult } from './train/feed';
+export { ContinualLearner, NegativeSampler, LEARNER_DEFAULTS, type LearnerOptions, type StepReport } from './train/learner';
+export { selectSamples, inclusionProbabilities, sampleWithProbabilities, type SelectionMode, type Selection } from './train/active';
+export { quantizeInt8, dequantizeInt8, topK, topKInt8, type QuantizedVectors, type Scored, type TopKOptions } from './serving/topk';
+export { ServingModel, type VectorPrecision, type ArtifactMeta, type UserContext } from './serving/artifact';
+export { encodeBundle, decodeBundle, bundleChecksum, ChecksumError } from './serving/bundle';
+export { runEval, type EvalOptions, type EvalReport, type Metric } from './eval/protocol';
+export { PopularBaseline, CooccurBaseline, KnnBaseline } from './eval/baselines';
+export { convertMovieLens } from './eval/convert';
+export { generateShop, shopEvents, driftClicks, type Shop, type ShopOptions } from './sim/shop';

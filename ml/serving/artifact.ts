@@ -1,0 +1,158 @@
+/**
+ * Serving artifact of the student: item ids, precomputed item vectors (int8 or fp32), item inputs for pooling a user's
+ * recent items, context rows and the user-tower weights. The scoring API loads it and needs no tfjs; it computes a user
+ * vector from recent item ids and does the dot-product top-k.
+ */
+import type { TowerConfig } from '../model/config';
+import { userTowerForward, type ParamName, type TwoTowerModel } from '../model/two-tower';
+import { contextKeys } from '../train/features';
+import { decodeBundle, encodeBundle, bundleChecksum } from './bundle';
+import { dequantizeInt8, quantizeInt8, topK, topKInt8, type QuantizedVectors, type Scored } from './topk';
+
+export type VectorPrecision = 'int8' | 'fp32';
+
+export interface ArtifactMeta {
+  version: 1;
+  createdAt: string;
+  precision: VectorPrecision;
+  items: number;
+  [k: string]: unknown;
+}
+
+interface StoredVectors {
+  dim: number;
+  count: number;
+  fp32?: Float32Array;
+  codes?: Int8Array;
+  scales?: Float32Array;
+}
+
+interface ArtifactTree {
+  meta: ArtifactMeta;
+  config: Pick<TowerConfig, 'dim' | 'hidden' | 'cross' | 'historyLen' | 'useUserId'>;
+  itemIds: string[];
+  active: Uint8Array;
+  vectors: StoredVectors;
+  inputs: StoredVectors;
+  ctxKeys: Float64Array;
+  ctxRows: Float32Array;
+  user: Record<string, { shape: number[]; value: Float32Array }>;
+}
+
+const USER_PARAMS: ParamName[] = ['posLogit', 'attn', 'U1', 'ub1', 'U2', 'ub2'];
+
+function store(v: Float32Array, dim: number, precision: VectorPrecision): StoredVectors {
+  const count = Math.floor(v.length / dim);
+  if (precision === 'fp32') return { dim, count, fp32: v };
+  const q = quantizeInt8(v, dim);
+  return { dim, count, codes: q.codes, scales: q.scales };
+}
+
+function quantized(s: StoredVectors): QuantizedVectors | null {
+  return s.codes && s.scales ? { dim: s.dim, count: s.count, codes: s.codes, scales: s.scales } : null;
+}
+
+export interface UserContext {
+  ts?: number;
+  device?: string;
+  userId?: string;
+}
+
+export class ServingModel {
+  private readonly index = new Map<string, number>();
+  private readonly ctx = new Map<number, number>();
+  private inputsF32: Float32Array | null;
+
+  private constructor(private readonly t: ArtifactTree) {
+    t.itemIds.forEach((id, i) => this.index.set(id, i));
+    for (let i = 0; i < t.ctxKeys.length; i++) this.ctx.set(t.ctxKeys[i], i);
+    const qi = quantized(t.inputs);
+    this.inputsF32 = t.inputs.fp32 ?? (qi ? dequantizeInt8(qi) : null);
+  }
+
+  /** Builds the artifact from a trained model (its current weights). */
+  static fromModel(model: TwoTowerModel, precision: VectorPrecision = 'int8', extraMeta: Record<string, unknown> = {}): ServingModel {
+    const cat = model.catalog;
+    const d = model.cfg.dim;
+    const vectors = model.itemVectors();
+    const inputs = new Float32Array(cat.size * d);
+    for (let i = 0; i < cat.size; i++) model.itemInput(i, inputs, i * d);
+    const cs = model.ctx.state();
+    const user: ArtifactTree['user'] = {};
+    for (const n of USER_PARAMS) {
+      const p = model.dense.get(n);
+      if (p) user[n] = { shape: p.shape.slice(), value: p.value.slice() };
+    }
+    return new ServingModel({
+      meta: { version: 1, createdAt: new Date().toISOString(), precision, items: cat.size, ...extraMeta },
+      config: { dim: d, hidden: model.cfg.hidden, cross: model.cfg.cross, historyLen: model.cfg.historyLen, useUserId: model.cfg.useUserId },
+      itemIds: cat.ids.slice(),
+      active: Uint8Array.from(cat.active, (a) => (a ? 1 : 0)),
+      vectors: store(vectors, d + 1, precision),
+      inputs: store(inputs, d, precision),
+      ctxKeys: Float64Array.from(cs.keys),
+      ctxRows: cs.data,
+      user,
+    });
+  }
+
+  get meta(): ArtifactMeta {
+    return this.t.meta;
+  }
+
+  get itemIds(): readonly string[] {
+    return this.t.itemIds;
+  }
+
+  get vectorDim(): number {
+    return this.t.vectors.dim;
+  }
+
+  /** fp32 item vectors (dequantized when stored as int8). */
+  itemVectors(): Float32Array {
+    const q = quantized(this.t.vectors);
+    return this.t.vectors.fp32 ?? dequantizeInt8(q as QuantizedVectors);
+  }
+
+  /** User vector from recent item ids (most recent first); unknown ids are skipped. */
+  userVector(recentItemIds: readonly string[], context: UserContext = {}): Float32Array {
+    const { dim: d, historyLen } = this.t.config;
+    const idx = recentItemIds.map((id) => this.index.get(id)).filter((i): i is number => i !== undefined).slice(0, historyLen);
+    const H = new Float32Array(Math.max(1, idx.length) * d);
+    const inputs = this.inputsF32 as Float32Array;
+    idx.forEach((i, k) => H.set(inputs.subarray(i * d, i * d + d), k * d));
+    const c = new Float32Array(d);
+    const keys = contextKeys(context.ts ?? Date.now(), context.device ? { device: context.device } : undefined, this.t.config.useUserId ? context.userId : undefined);
+    for (const key of keys) {
+      const r = this.ctx.get(key);
+      if (r !== undefined) for (let j = 0; j < d; j++) c[j] += this.t.ctxRows[r * d + j];
+    }
+    return userTowerForward(this.t.config, (n) => (this.t.user[n] as { value: Float32Array }).value, H, idx.length, c);
+  }
+
+  /** Top-k item ids for a user vector, leaving out `exclude` ids and deleted items. */
+  topK(user: Float32Array, k: number, exclude: Iterable<string> = []): { itemId: string; score: number }[] {
+    const ex = new Set<number>();
+    for (const id of exclude) {
+      const i = this.index.get(id);
+      if (i !== undefined) ex.add(i);
+    }
+    const q = quantized(this.t.vectors);
+    const opts = { k, exclude: ex, allowed: this.t.active };
+    const res: Scored[] = q ? topKInt8(user, q, opts) : topK(user, this.t.vectors.fp32 as Float32Array, this.t.vectors.dim, opts);
+    return res.map((r) => ({ itemId: this.t.itemIds[r.index], score: r.score }));
+  }
+
+  /** Serialised artifact (binary bundle with a sha256 checksum). */
+  save(): Buffer {
+    return encodeBundle(this.t);
+  }
+
+  static load(buf: Buffer): ServingModel {
+    return new ServingModel(decodeBundle<ArtifactTree>(buf));
+  }
+
+  static checksum(buf: Buffer): string {
+    return bundleChecksum(buf);
+  }
+}
