@@ -21,6 +21,12 @@ export interface EvalOptions {
   /** Epochs of the one-off static training at the end of the first half. */
   staticEpochs?: number;
   progress?: boolean;
+  /** Score only every n-th eligible positive (all systems alike); 1 = every one (the protocol). */
+  sampleEvery?: number;
+  /** Train and score the teacher (and distil from it). Default true. */
+  withTeacher?: boolean;
+  /** Train and score the static model. Default true. */
+  withStatic?: boolean;
   backend?: string;
   log?: (msg: string) => void;
 }
@@ -72,7 +78,9 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   const catalog = features.catalog;
   const compareBudget = o.compareBudget ?? 0.3;
   const baseOpts: LearnerOptions = { imageDim: o.imageDim ?? 0, ...o.learner };
-  const system = new ContinualLearner(catalog, { teacher: {}, ...baseOpts });
+  const system = new ContinualLearner(catalog, { teacher: o.withTeacher === false ? false : {}, ...baseOpts });
+  const sampleEvery = Math.max(1, Math.floor(o.sampleEvery ?? 1));
+  let eligible = 0;
   const learners: ContinualLearner[] = [system];
   let active: ContinualLearner | null = null;
   let random: ContinualLearner | null = null;
@@ -142,7 +150,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     }
     if (!isPositive(e)) continue;
     const ie = e as InteractionEvent;
-    if (seenPositives === half && !staticLearner) {
+    if (seenPositives === half && !staticLearner && o.withStatic !== false) {
       // static: the system's model trained once on the first half, then frozen
       staticLearner = new ContinualLearner(catalog, { ...baseOpts, teacher: false, maxPasses: o.staticEpochs ?? 3, minStepExamples: firstHalf.length * (o.staticEpochs ?? 3), replayRatio: 0 });
       for (let i = 0; i < catalog.size; i++) staticLearner.addProduct(i);
@@ -153,7 +161,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     }
     const user = features.user(ie.userId);
     const idx = catalog.ensure(ie.itemId);
-    if (seenPositives >= half && !user.positives.has(idx)) {
+    if (seenPositives >= half && !user.positives.has(idx) && eligible++ % sampleEvery === 0) {
       evaluated++;
       const exclude = user.positives;
       const recentFirst = features.recentFirst(ie.userId);
@@ -188,7 +196,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   }
   bar.finish(`steps ${steps}`);
   const results: Record<string, Metric> = {};
-  for (const name of ['system', 'popular', 'cooccur', 'knn', 'static']) results[name] = metric(name).metric();
+  for (const name of ['system', 'popular', 'cooccur', 'knn', 'static']) if (acc[name] || name !== 'static') results[name] = metric(name).metric();
   const comparisons: Record<string, Metric> = {};
   for (const name of ['teacher', 'active', 'random', 'fp32', 'int8']) if (acc[name]) comparisons[name] = acc[name].metric();
   const ratio = (a: string, b: string) => {
@@ -216,5 +224,6 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     rejectedSteps: rejected,
     backend: o.backend,
     activeBudget: compareBudget,
+    sampleEvery,
   };
 }

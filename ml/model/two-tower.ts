@@ -59,6 +59,23 @@ export interface BatchResult {
   finite: boolean;
 }
 
+/**
+ * x . W with a custom gradient that uses explicit transposes: the wasm backend's matMul with transposeA/transposeB is
+ * several times slower than a transpose followed by a plain matMul.
+ */
+const mm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor2D;
+  const w = args[1] as tf.Tensor2D;
+  (args[2] as tf.GradSaveFunc)([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)),
+      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
+    ],
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
   let s = 0;
   for (let j = 0; j < n; j++) s += a[ao + j] * b[bo + j];
@@ -200,6 +217,7 @@ export class TwoTowerModel {
 
   /** A product's content: counts its tokens so shared tokens get rows. */
   observeContent(itemIdx: number): void {
+    this.contentDirty = true;
     for (const k of this.catalog.content[itemIdx]) this.token.observe(k);
   }
 
@@ -207,23 +225,53 @@ export class TwoTowerModel {
     for (const k of keys) this.ctx.observe(k);
   }
 
-  /** Sparse part of the item input (id row + mean of content rows) into out[off..off+dim). Returns the token rows used. */
+  private rowCache: { itemVersion: number; tokenVersion: number; idRow: Int32Array; tokStart: Int32Array; tokRows: Int32Array; n: number } | null = null;
+
+  /** Cached id row and token rows per item, rebuilt when a store's key -> row layout changed. */
+  private rowsFor(): NonNullable<TwoTowerModel['rowCache']> {
+    const c = this.rowCache;
+    const n = this.catalog.size;
+    if (c && c.itemVersion === this.item.layoutVersion && c.tokenVersion === this.token.layoutVersion && c.n === n && !this.contentDirty) return c;
+    const idRow = new Int32Array(n);
+    const tokStart = new Int32Array(n + 1);
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) {
+      idRow[i] = this.item.peek(this.catalog.idKeys[i]);
+      tokStart[i] = rows.length;
+      for (const k of this.catalog.content[i]) {
+        const r = this.token.peek(k);
+        if (r >= 0) rows.push(r);
+      }
+    }
+    tokStart[n] = rows.length;
+    this.contentDirty = false;
+    return (this.rowCache = { itemVersion: this.item.layoutVersion, tokenVersion: this.token.layoutVersion, idRow, tokStart, tokRows: Int32Array.from(rows), n });
+  }
+  private contentDirty = false;
+
+  /** Sparse part of the item input (id row + mean of content rows) into out[off..off+dim). */
   sparseInput(itemIdx: number, out: Float32Array, off: number): void {
     const d = this.cfg.dim;
     for (let j = 0; j < d; j++) out[off + j] = 0;
-    this.item.addInto(this.item.row(this.catalog.idKeys[itemIdx]), 1, out, off);
-    const rows = this.tokenRows(itemIdx);
-    const w = rows.length > 0 ? 1 / rows.length : 0;
-    for (const r of rows) this.token.addInto(r, w, out, off);
+    const c = this.rowsFor();
+    const idr = c.idRow[itemIdx];
+    const data = this.item.data;
+    if (idr >= 0) for (let j = 0, b = idr * d; j < d; j++) out[off + j] = data[b + j];
+    const s0 = c.tokStart[itemIdx];
+    const s1 = c.tokStart[itemIdx + 1];
+    if (s1 > s0) {
+      const w = 1 / (s1 - s0);
+      const td = this.token.data;
+      for (let t = s0; t < s1; t++) {
+        const b = c.tokRows[t] * d;
+        for (let j = 0; j < d; j++) out[off + j] += w * td[b + j];
+      }
+    }
   }
 
   private tokenRows(itemIdx: number): number[] {
-    const rows: number[] = [];
-    for (const k of this.catalog.content[itemIdx]) {
-      const r = this.token.row(k);
-      if (r >= 0) rows.push(r);
-    }
-    return rows;
+    const c = this.rowsFor();
+    return Array.from(c.tokRows.subarray(c.tokStart[itemIdx], c.tokStart[itemIdx + 1]));
   }
 
   /** Full item input x = sparse part + image . P. */
@@ -337,8 +385,8 @@ export class TwoTowerModel {
     let x: tf.Tensor2D = cand;
     if (histImg && candImg) {
       const P = p.imgProj as tf.Tensor2D;
-      h = tf.add(hist, tf.reshape(tf.matMul(tf.reshape(histImg, [B * L, this.cfg.imageDim]), P), [B, L, d]));
-      x = tf.add(cand, tf.matMul(candImg, P));
+      h = tf.add(hist, tf.reshape(mm(tf.reshape(histImg, [B * L, this.cfg.imageDim]), P), [B, L, d]));
+      x = tf.add(cand, mm(candImg, P));
     }
     const logits = tf.add(
       tf.add(tf.reshape(p.posLogit, [1, L]), tf.sum(tf.mul(h, tf.reshape(p.attn, [1, 1, d])), 2)),
@@ -349,11 +397,11 @@ export class TwoTowerModel {
     const parts: tf.Tensor2D[] = [pooled, ctx];
     if (this.cfg.cross) parts.push(tf.mul(pooled, ctx));
     const z = tf.concat(parts, 1);
-    const a1 = tf.relu(tf.add(tf.matMul(z, p.U1 as tf.Tensor2D), p.ub1));
-    const u = tf.add(pooled, tf.add(tf.matMul(a1, p.U2 as tf.Tensor2D), p.ub2)) as tf.Tensor2D;
-    const ai = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1));
-    const v = tf.add(x, tf.add(tf.matMul(ai, p.I2 as tf.Tensor2D), p.ib2)) as tf.Tensor2D;
-    const cb = tf.reshape(tf.matMul(x, tf.reshape(p.bw, [d, 1])), [-1]) as tf.Tensor1D;
+    const a1 = tf.relu(tf.add(mm(z, p.U1 as tf.Tensor2D), p.ub1)) as tf.Tensor2D;
+    const u = tf.add(pooled, tf.add(mm(a1, p.U2 as tf.Tensor2D), p.ub2)) as tf.Tensor2D;
+    const ai = tf.relu(tf.add(mm(x, p.I1 as tf.Tensor2D), p.ib1)) as tf.Tensor2D;
+    const v = tf.add(x, tf.add(mm(ai, p.I2 as tf.Tensor2D), p.ib2)) as tf.Tensor2D;
+    const cb = tf.reshape(mm(x, tf.reshape(p.bw, [d, 1]) as tf.Tensor2D), [-1]) as tf.Tensor1D;
     return { u, v, cb };
   }
 
@@ -426,11 +474,12 @@ export class TwoTowerModel {
     // forward
     const fw = tf.tidy(() => {
       const o = this.towers(paramT, histT, maskT, ctxT, candT, histImgT, candImgT);
-      return [o.u, o.v, o.cb];
+      return [o.cb, o.u, o.v, tf.matMul(o.u, tf.transpose(o.v))];
     });
-    const U = fw[0].dataSync() as Float32Array;
-    const V = fw[1].dataSync() as Float32Array;
-    const CB = fw[2].dataSync() as Float32Array;
+    const CB = fw[0].dataSync() as Float32Array;
+    const U = fw[1].dataSync() as Float32Array;
+    const V = fw[2].dataSync() as Float32Array;
+    const S = fw[3].dataSync() as Float32Array;
     tf.dispose(fw);
     // loss and gradients w.r.t. u, v, bias in typed arrays
     const bias = new Float64Array(M);
@@ -445,77 +494,79 @@ export class TwoTowerModel {
       logq[c] = this.logQ(cand[c], Math.min(B, c0 + chunk) - c0, 0);
     }
     for (let c = 0; c < N; c++) logq[B + c] = this.logQ(cand[B + c], 0, negQ[c]);
-    let Tu: Float32Array | null = null;
-    let Tv: Float32Array | null = null;
-    const TD = distiller ? distiller.vectorDim : 0;
+    let TS: Float32Array | null = null;
     const alpha = distiller ? cfg.distillAlpha : 0;
     const T = cfg.distillTemperature;
     if (distiller && alpha > 0) {
-      Tu = distiller.userVectorsFor(batch);
-      Tv = distiller.itemVectorsFor(cand);
+      const TD = distiller.vectorDim;
+      const tu = distiller.userVectorsFor(batch);
+      const tv = distiller.itemVectorsFor(cand);
+      TS = tf.tidy(() => tf.matMul(tf.tensor2d(tu, [B, TD]), tf.transpose(tf.tensor2d(tv, [M, TD]))).dataSync() as Float32Array);
     }
-    const gU = new Float32Array(B * d);
-    const gV = new Float32Array(M * d);
+    // G = d loss / d (u . v^T) over each example's candidates (its chunk's in-batch targets + the sampled negatives)
+    const G = new Float32Array(B * M);
     const gB = new Float32Array(M);
-    // per-example weights normalised to mean 1: sparse rows see per-example-sized gradients (sum loss), Adam is scale-free
     let wsum = 0;
     for (const ex of batch) wsum += ex.weight;
+    // per-example weights normalised to mean 1: sparse rows see per-example-sized gradients (sum loss), Adam is scale-free
     wsum = Math.max(wsum, 1e-12) / B;
     let loss = 0;
-    const cols: number[] = [];
+    const cols = new Int32Array(chunk + N);
     const lg = new Float64Array(chunk + N);
     const tl = new Float64Array(chunk + N);
+    const lgT = new Float64Array(chunk + N);
     for (let b = 0; b < B; b++) {
       const w = batch[b].weight / wsum;
       const tgt = cand[b];
       const c0 = Math.floor(b / chunk) * chunk;
       const c1 = Math.min(B, c0 + chunk);
-      cols.length = 0;
-      for (let c = c0; c < c1; c++) if (c === b || cand[c] !== tgt) cols.push(c);
-      for (let c = B; c < M; c++) if (cand[c] !== tgt) cols.push(c);
+      let nc = 0;
+      for (let c = c0; c < c1; c++) if (c === b || cand[c] !== tgt) cols[nc++] = c;
+      for (let c = B; c < M; c++) if (cand[c] !== tgt) cols[nc++] = c;
+      const ro = b * M;
       let mx = -Infinity;
       let tmx = -Infinity;
-      for (let i = 0; i < cols.length; i++) {
+      for (let i = 0; i < nc; i++) {
         const c = cols[i];
-        lg[i] = dot(U, b * d, V, c * d, d) + bias[c] - logq[c];
-        if (lg[i] > mx) mx = lg[i];
-        if (Tu && Tv) {
-          tl[i] = dot(Tu, b * TD, Tv, c * TD, TD) - logq[c];
-          if (tl[i] > tmx) tmx = tl[i];
+        const l = S[ro + c] + bias[c] - logq[c];
+        lg[i] = l;
+        if (l > mx) mx = l;
+        if (TS) {
+          const t = TS[ro + c] - logq[c];
+          tl[i] = t;
+          if (t > tmx) tmx = t;
         }
       }
       let z = 0;
       let zT = 0;
       let zt = 0;
-      for (let i = 0; i < cols.length; i++) {
-        z += Math.exp(lg[i] - mx);
-        if (Tu) {
-          zT += Math.exp((lg[i] - mx) / T);
-          zt += Math.exp((tl[i] - tmx) / T);
+      for (let i = 0; i < nc; i++) {
+        if (TS) {
+          zT += lgT[i] = Math.exp((lg[i] - mx) / T);
+          zt += tl[i] = Math.exp((tl[i] - tmx) / T);
         }
+        z += lg[i] = Math.exp(lg[i] - mx);
       }
-      for (let i = 0; i < cols.length; i++) {
+      for (let i = 0; i < nc; i++) {
         const c = cols[i];
-        const p = Math.exp(lg[i] - mx) / z;
-        let g = p - (c === b ? 1 : 0);
-        if (c === b) loss += w * -Math.log(Math.max(p, 1e-30));
-        if (Tu) {
-          const ps = Math.exp((lg[i] - mx) / T) / zT;
-          const pt = Math.exp((tl[i] - tmx) / T) / zt;
-          g += alpha * T * (ps - pt);
+        const p = lg[i] / z;
+        let g = p;
+        if (c === b) {
+          g -= 1;
+          loss += w * -Math.log(Math.max(p, 1e-30));
         }
+        if (TS) g += alpha * T * (lgT[i] / zT - tl[i] / zt);
         g *= w;
-        if (g === 0) continue;
-        for (let j = 0; j < d; j++) {
-          gU[b * d + j] += g * V[c * d + j];
-          gV[c * d + j] += g * U[b * d + j];
-        }
+        G[ro + c] = g;
         gB[c] += g;
       }
     }
-    // backward through the towers: grads of sum(u*gU) + sum(v*gV) + sum(cb*gB)
-    const gUT = tf.tensor2d(gU, [B, d]);
-    const gVT = tf.tensor2d(gV, [M, d]);
+    // backward through the towers
+    // d loss/du = G . V and d loss/dv = G^T . U (plain matMuls), then back through the towers as a vector-Jacobian product
+    const [gUT, gVT] = tf.tidy(() => {
+      const g = tf.tensor2d(G, [B, M]);
+      return [tf.matMul(g, tf.tensor2d(V, [M, d])), tf.matMul(tf.transpose(g), tf.tensor2d(U, [B, d]))];
+    });
     const gBT = tf.tensor1d(gB);
     const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
     const inputs: tf.Tensor[] = [histT, ctxT, candT, ...names.map((n) => paramT[n])];

@@ -55,6 +55,8 @@ export class SparseEmbeddingStore {
   private tick = 0;
   private readonly rng: Rng;
   evictions = 0;
+  /** Bumped whenever a key gains or loses a row, so callers may cache key -> row lookups. */
+  layoutVersion = 0;
   private journal: Map<number, Float32Array> | null = null;
 
   constructor(o: SparseStoreOptions) {
@@ -80,6 +82,12 @@ export class SparseEmbeddingStore {
 
   has(key: number): boolean {
     return this.index.has(key);
+  }
+
+  /** Row of a key, or -1, without touching its recency. */
+  peek(key: number): number {
+    const r = this.index.get(key);
+    return r === undefined ? -1 : r;
   }
 
   /** Row of a key, or -1. Does not create. */
@@ -131,6 +139,7 @@ export class SparseEmbeddingStore {
       const r = rows[i];
       this.index.delete(this.rowKey[r]);
       this.freeRows.push(r);
+      this.layoutVersion++;
       this.evictions++;
     }
   }
@@ -153,6 +162,7 @@ export class SparseEmbeddingStore {
     this.rowKey[r] = key;
     this.lastUsed[r] = ++this.tick;
     this.index.set(key, r);
+    this.layoutVersion++;
     return r;
   }
 
