@@ -217,7 +217,7 @@ export class TwoTowerModel {
 
   /** A product's content: counts its tokens so shared tokens get rows. */
   observeContent(itemIdx: number): void {
-    this.contentDirty = true;
+    this.cachedTokRows[itemIdx] = undefined;
     for (const k of this.catalog.content[itemIdx]) this.token.observe(k);
   }
 
@@ -225,53 +225,61 @@ export class TwoTowerModel {
     for (const k of keys) this.ctx.observe(k);
   }
 
-  private rowCache: { itemVersion: number; tokenVersion: number; idRow: Int32Array; tokStart: Int32Array; tokRows: Int32Array; n: number } | null = null;
+  // per-item cache of (id row, token rows), refreshed lazily when a store's key -> row layout changed
+  private cachedIdRow = new Int32Array(0);
+  private cachedTokRows: (Int32Array | undefined)[] = [];
+  private cachedItemVer = new Float64Array(0);
+  private cachedTokVer = new Float64Array(0);
 
-  /** Cached id row and token rows per item, rebuilt when a store's key -> row layout changed. */
-  private rowsFor(): NonNullable<TwoTowerModel['rowCache']> {
-    const c = this.rowCache;
-    const n = this.catalog.size;
-    if (c && c.itemVersion === this.item.layoutVersion && c.tokenVersion === this.token.layoutVersion && c.n === n && !this.contentDirty) return c;
-    const idRow = new Int32Array(n);
-    const tokStart = new Int32Array(n + 1);
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) {
-      idRow[i] = this.item.peek(this.catalog.idKeys[i]);
-      tokStart[i] = rows.length;
+  private refreshRows(i: number): void {
+    if (i >= this.cachedIdRow.length) {
+      const n = Math.max(i + 1, this.cachedIdRow.length * 2, 1024);
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (k: number) => T, fill: number): T => {
+        const b = make(n).fill(fill) as T;
+        b.set(a);
+        return b;
+      };
+      this.cachedIdRow = grow(this.cachedIdRow, (k) => new Int32Array(k), -1);
+      this.cachedItemVer = grow(this.cachedItemVer, (k) => new Float64Array(k), -1);
+      this.cachedTokVer = grow(this.cachedTokVer, (k) => new Float64Array(k), -1);
+    }
+    if (this.cachedItemVer[i] !== this.item.layoutVersion) {
+      this.cachedIdRow[i] = this.item.peek(this.catalog.idKeys[i]);
+      this.cachedItemVer[i] = this.item.layoutVersion;
+    }
+    if (this.cachedTokVer[i] !== this.token.layoutVersion || this.cachedTokRows[i] === undefined) {
+      const rows: number[] = [];
       for (const k of this.catalog.content[i]) {
         const r = this.token.peek(k);
         if (r >= 0) rows.push(r);
       }
+      this.cachedTokRows[i] = Int32Array.from(rows);
+      this.cachedTokVer[i] = this.token.layoutVersion;
     }
-    tokStart[n] = rows.length;
-    this.contentDirty = false;
-    return (this.rowCache = { itemVersion: this.item.layoutVersion, tokenVersion: this.token.layoutVersion, idRow, tokStart, tokRows: Int32Array.from(rows), n });
   }
-  private contentDirty = false;
 
   /** Sparse part of the item input (id row + mean of content rows) into out[off..off+dim). */
   sparseInput(itemIdx: number, out: Float32Array, off: number): void {
     const d = this.cfg.dim;
     for (let j = 0; j < d; j++) out[off + j] = 0;
-    const c = this.rowsFor();
-    const idr = c.idRow[itemIdx];
+    this.refreshRows(itemIdx);
+    const idr = this.cachedIdRow[itemIdx];
     const data = this.item.data;
     if (idr >= 0) for (let j = 0, b = idr * d; j < d; j++) out[off + j] = data[b + j];
-    const s0 = c.tokStart[itemIdx];
-    const s1 = c.tokStart[itemIdx + 1];
-    if (s1 > s0) {
-      const w = 1 / (s1 - s0);
+    const rows = this.cachedTokRows[itemIdx] as Int32Array;
+    if (rows.length > 0) {
+      const w = 1 / rows.length;
       const td = this.token.data;
-      for (let t = s0; t < s1; t++) {
-        const b = c.tokRows[t] * d;
+      for (let t = 0; t < rows.length; t++) {
+        const b = rows[t] * d;
         for (let j = 0; j < d; j++) out[off + j] += w * td[b + j];
       }
     }
   }
 
-  private tokenRows(itemIdx: number): number[] {
-    const c = this.rowsFor();
-    return Array.from(c.tokRows.subarray(c.tokStart[itemIdx], c.tokStart[itemIdx + 1]));
+  private tokenRows(itemIdx: number): Int32Array {
+    this.refreshRows(itemIdx);
+    return this.cachedTokRows[itemIdx] as Int32Array;
   }
 
   /** Full item input x = sparse part + image . P. */
