@@ -24,8 +24,13 @@ export interface RunningService {
 }
 
 /** Starts `apps/<name>/src/main.ts` from source in a child process and waits for /health/live. */
-export async function startService(name: 'api' | 'ingest' | 'trainer', config: AppConfig, port: number): Promise<RunningService> {
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, `apps/${name}/src/main.ts`)], {
+export async function startService(
+  name: 'api' | 'ingest' | 'trainer',
+  config: AppConfig,
+  port: number,
+  options: { nodeArgs?: string[] } = {},
+): Promise<RunningService> {
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', '@swc-node/register', path.join(ROOT, `apps/${name}/src/main.ts`)], {
     cwd: ROOT,
     env: { ...process.env, ...configEnv(config), SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],

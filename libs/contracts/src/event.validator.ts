@@ -56,11 +56,16 @@ export class EventValidator {
     } catch (err) {
       return reject('not_json', `not valid JSON: ${(err as Error).message}`);
     }
-    return this.validate(value, kind);
+    return this.check(value, kind, size);
   }
 
   /** Validates an already-parsed value (an element of a `POST /v1/events` body). */
   validate(value: unknown, kind: EventKind = 'any'): ValidationResult<RecsysEvent> {
+    return this.check(value, kind, null);
+  }
+
+  /** `size`: the serialized size when already known (raw bytes), else measured here. */
+  private check(value: unknown, kind: EventKind, size: number | null): ValidationResult<RecsysEvent> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return reject('not_object', 'event must be a JSON object');
     }
@@ -72,10 +77,8 @@ export class EventValidator {
     if ((kind === 'interaction' && !isInteraction) || (kind === 'product' && isInteraction)) {
       return reject('wrong_kind', `a ${type} event does not belong on the ${kind} topic`);
     }
-    if (isInteraction) {
-      const size = safeSize(value);
-      if (size > MAX_EVENT_BYTES) return reject('too_large', `event is ${size} bytes, at most ${MAX_EVENT_BYTES} allowed`);
-    }
+    const bytes = size ?? safeSize(value);
+    if (bytes > MAX_EVENT_BYTES) return reject('too_large', `event is ${bytes} bytes, at most ${MAX_EVENT_BYTES} allowed`);
     const parsed = isInteraction ? INTERACTION_SCHEMA.safeParse(value) : this.product.safeParse(value);
     if (!parsed.success) return reject('invalid_field', describe(parsed.error));
     return { ok: true, event: parsed.data as RecsysEvent };

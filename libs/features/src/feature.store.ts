@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { POSITIVE_TYPES, InteractionType } from '@recsys/contracts';
+import { InteractionType } from '@recsys/contracts';
 import { DAY_MS, FeatureKeys, HOUR_MS, RECENT_ITEMS_MAX } from './feature-keys';
 
 /** An interaction as the feature store sees it: stored, not flagged as abuse. */
@@ -11,6 +11,43 @@ export interface FeatureEvent {
   /** The model version that served the request this event answers, if known. */
   modelVersion: string | null;
 }
+
+/** Events per Lua call (bounds the time Redis is busy with one call). */
+const APPLY_CHUNK = 2000;
+const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c', add_to_cart: 'a', purchase: 'p' };
+
+/**
+ * The feature update, run inside Redis. ARGV: prefix, recent max, offset key ('' for none), next
+ * offset, then 7 values per event: type code, user, item, ts, hour start, day start, model version.
+ * Mirrors {@link FeatureKeys}; keys are built here, so this targets a single Redis, not a cluster.
+ */
+const APPLY_SCRIPT = `
+local p = ARGV[1]
+local maxRecent = tonumber(ARGV[2])
+local touched = {}
+for i = 5, #ARGV, 7 do
+  local t, u, item, ts, hour, day, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
+  local counters = p .. ':f:i:' .. item .. ':c'
+  if t ~= 'i' then
+    redis.call('ZADD', p .. ':f:u:' .. u .. ':recent', 'GT', ts, item)
+    touched[u] = true
+    redis.call('SADD', p .. ':f:u:' .. u .. ':seen', item)
+    redis.call('HINCRBY', counters, 'pos:' .. hour, 1)
+    redis.call('ZINCRBY', p .. ':f:pop:d:' .. day, 1, item)
+  end
+  if t == 'i' then redis.call('HINCRBY', counters, 'imp:' .. hour, 1) end
+  if t == 'c' then redis.call('HINCRBY', counters, 'clk:' .. hour, 1) end
+  if v ~= '' and (t == 'i' or t == 'c') then
+    redis.call('SADD', p .. ':f:ctr:versions', v)
+    redis.call('HINCRBY', p .. ':f:ctr:' .. v, (t == 'c' and 'clk:' or 'imp:') .. hour, 1)
+  end
+end
+for u, _ in pairs(touched) do
+  redis.call('ZREMRANGEBYRANK', p .. ':f:u:' .. u .. ':recent', 0, -(maxRecent + 1))
+end
+if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[4]) end
+return 1
+`;
 
 /** How long a serving record (requestId -> model version) is kept: 7 days. */
 export const SERVING_RECORD_TTL_S = 7 * 24 * 3600;
@@ -39,35 +76,32 @@ export class FeatureStore {
 
   /**
    * Applies events atomically and records `nextOffset` as applied for the partition. Call with the
-   * events whose source offsets are at or above {@link appliedOffset}.
+   * events whose source offsets are at or above {@link appliedOffset}. One Lua call per chunk:
+   * per-command round trips cost more than the updates themselves.
    */
   async apply(events: readonly FeatureEvent[], position?: { topic: string; partition: number; nextOffset: number }): Promise<void> {
-    const m = this.redis.multi();
-    for (const e of events) this.queue(m, e);
-    if (position) m.set(this.keys.appliedOffset(position.topic, position.partition), String(position.nextOffset));
     if (events.length === 0 && !position) return;
-    const results = await m.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    const offsetKey = position ? this.keys.appliedOffset(position.topic, position.partition) : '';
+    for (let i = 0; i < events.length || i === 0; i += APPLY_CHUNK) {
+      const chunk = events.slice(i, i + APPLY_CHUNK);
+      const last = i + APPLY_CHUNK >= events.length;
+      const args: (string | number)[] = [this.keys.prefix, RECENT_ITEMS_MAX, last ? offsetKey : '', position?.nextOffset ?? 0];
+      for (const e of chunk) {
+        args.push(TYPE_CODE[e.type], e.userId, e.itemId, e.ts, Math.floor(e.ts / HOUR_MS) * HOUR_MS, Math.floor(e.ts / DAY_MS) * DAY_MS, e.modelVersion ?? '');
+      }
+      await this.redis.evalsha(await this.scriptSha(), 0, ...args).catch(async (err: Error) => {
+        if (!/NOSCRIPT/.test(err.message)) throw err;
+        this.sha = null;
+        await this.redis.evalsha(await this.scriptSha(), 0, ...args);
+      });
+    }
   }
 
-  private queue(m: ReturnType<Redis['multi']>, e: FeatureEvent): void {
-    const hour = Math.floor(e.ts / HOUR_MS) * HOUR_MS;
-    const counters = this.keys.itemCounters(e.itemId);
-    if (POSITIVE_TYPES.has(e.type)) {
-      const recent = this.keys.recent(e.userId);
-      m.zadd(recent, 'GT', e.ts, e.itemId);
-      m.zremrangebyrank(recent, 0, -(RECENT_ITEMS_MAX + 1));
-      m.sadd(this.keys.seen(e.userId), e.itemId);
-      m.hincrby(counters, `pos:${hour}`, 1);
-      m.zincrby(this.keys.popularDay(Math.floor(e.ts / DAY_MS) * DAY_MS), 1, e.itemId);
-    }
-    if (e.type === 'impression') m.hincrby(counters, `imp:${hour}`, 1);
-    if (e.type === 'click') m.hincrby(counters, `clk:${hour}`, 1);
-    if (e.modelVersion && (e.type === 'impression' || e.type === 'click')) {
-      m.sadd(this.keys.ctrVersions, e.modelVersion);
-      m.hincrby(this.keys.ctr(e.modelVersion), `${e.type === 'click' ? 'clk' : 'imp'}:${hour}`, 1);
-    }
+  private sha: string | null = null;
+
+  private async scriptSha(): Promise<string> {
+    if (!this.sha) this.sha = (await this.redis.script('LOAD', APPLY_SCRIPT)) as string;
+    return this.sha;
   }
 
   /** The user's recent positive items, newest first. */
