@@ -36,7 +36,7 @@ api="http://127.0.0.1:${PORT:-3000}"
 for _ in $(seq 1 120); do curl -fs "$api/health/live" >/dev/null 2>&1 && break; sleep 0.5; done
 step "running"
 cat <<TXT
-  API            $api            (GET /v1/recommendations?userId=U, POST /v1/events)
+  API            $api            (POST /v1/events, GET /v1/admin/ingest/stats)
   ingest         http://127.0.0.1:${INGEST_PORT:-3001}/metrics
   trainer        http://127.0.0.1:${TRAINER_PORT:-3002}/metrics
   admin token    $ADMIN_TOKEN
