@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { createDataSource, ensureSchema, MIGRATIONS } from '@recsys/storage';
+import { createDataSource, ensureSchema, MIGRATIONS, openDatabase } from '@recsys/storage';
 import { dropSchema, isolatedConfig } from '../support/test-env';
 
 async function tablesIn(databaseUrl: string, schema: string): Promise<string[]> {
@@ -39,6 +39,21 @@ describe('migrations on a fresh schema', () => {
       expect(await tablesIn(config.DATABASE_URL, config.DATABASE_SCHEMA)).toEqual(['migrations']);
     } finally {
       await ds.destroy();
+    }
+  });
+});
+
+describe('services booting together on a fresh schema', () => {
+  const config = isolatedConfig();
+  afterAll(() => dropSchema(config.DATABASE_URL, config.DATABASE_SCHEMA));
+
+  it('migrate it exactly once', async () => {
+    const sources = await Promise.all([1, 2, 3].map(() => openDatabase(config, { poolSize: 2 })));
+    try {
+      const rows: { name: string }[] = await sources[0].query('SELECT name FROM migrations ORDER BY id');
+      expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((M) => new M().name));
+    } finally {
+      await Promise.all(sources.map((ds) => ds.destroy()));
     }
   });
 });

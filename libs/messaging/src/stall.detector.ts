@@ -4,7 +4,8 @@
  */
 export class StallDetector {
   private lastLag = 0;
-  private lastConsumed = 0;
+  /** Nothing observed yet: the first check only sets the baseline. */
+  private lastConsumed = Number.NaN;
   private strikes = 0;
 
   constructor(private readonly ticks = 3) {}

@@ -54,20 +54,32 @@ export async function ensureSchema(databaseUrl: string, schema: string): Promise
   }
 }
 
-/** Creates the schema if needed, initializes the data source and applies pending migrations. */
+/**
+ * Creates the schema if needed, initializes the data source and applies pending migrations, holding
+ * a PostgreSQL advisory lock so that concurrent boots migrate once.
+ */
 export async function openDatabase(
   config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_SCHEMA'>,
   options: DataSourceOptions = {},
 ): Promise<DataSource> {
   const schema = options.schema ?? config.DATABASE_SCHEMA;
-  await ensureSchema(config.DATABASE_URL, schema);
-  const ds = createDataSource(config, options);
-  await ds.initialize();
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  // Services booting together on a fresh schema would race to create and migrate it: one at a time.
+  const lock = new Client({ connectionString: config.DATABASE_URL });
+  await lock.connect();
   try {
-    await ds.runMigrations({ transaction: 'each' });
-  } catch (err) {
-    await ds.destroy();
-    throw err;
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`recsys-migrations:${schema}`]);
+    await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const ds = createDataSource(config, options);
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+    } catch (err) {
+      await ds.destroy();
+      throw err;
+    }
+    return ds;
+  } finally {
+    await lock.end();
   }
-  return ds;
 }
