@@ -1,7 +1,7 @@
 /**
  * ml CLI.
  *   eval    --events FILE [--out FILE] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--step-hours H] [--k 10]
- *           [--image-dim N] [--budget 0.3] [--no-progress]
+ *           [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON]
  *   convert --format movielens --in DIR --out FILE
  */
 import * as fs from 'fs';
@@ -10,6 +10,7 @@ import { BACKEND_NAMES, selectBackend, type BackendName } from '../core/backend'
 import { parseJsonl } from '../core/events';
 import { convertMovieLens } from './convert';
 import { runEval } from './protocol';
+import type { LearnerOptions } from '../train/learner';
 
 function args(argv: string[]): { cmd: string; flags: Map<string, string> } {
   const flags = new Map<string, string>();
@@ -31,6 +32,14 @@ function num(flags: Map<string, string>, name: string, dflt: number): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
   return n;
+}
+
+/** --learner '{"student":{"dim":48},"replayRatio":2}': JSON overrides of the learner options (for experiments). */
+function learnerOverrides(json: string | undefined): LearnerOptions | undefined {
+  if (!json) return undefined;
+  const v: unknown = JSON.parse(json);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('--learner must be a JSON object');
+  return v as LearnerOptions;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -77,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       compareBudget: num(flags, 'budget', 0.3),
       progress: flags.get('no-progress') !== 'true',
       backend: backend.name,
+      learner: learnerOverrides(flags.get('learner')),
     });
     const json = JSON.stringify({ ...report, skippedLines: skipped });
     if (flags.get('out')) {

@@ -32,7 +32,7 @@ export interface TowerConfig {
 }
 
 export const STUDENT_DEFAULTS: TowerConfig = {
-  dim: 32,
+  dim: 64,
   hidden: 64,
   historyLen: 20,
   imageDim: 0,
@@ -43,7 +43,7 @@ export const STUDENT_DEFAULTS: TowerConfig = {
   contextCapacity: 200_000,
   itemMinCount: 1,
   tokenMinCount: 2,
-  sparseLr: 0.08,
+  sparseLr: 0.15,
   denseLr: 0.003,
   negatives: 128,
   chunk: 128,
@@ -55,8 +55,8 @@ export const STUDENT_DEFAULTS: TowerConfig = {
 
 export const TEACHER_DEFAULTS: TowerConfig = {
   ...STUDENT_DEFAULTS,
-  dim: 48,
-  hidden: 96,
+  dim: 64,
+  hidden: 128,
   historyLen: 30,
   cross: true,
   distillAlpha: 0,
