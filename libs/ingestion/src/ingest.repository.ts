@@ -95,28 +95,30 @@ export class IngestRepository {
     partition: number,
     messages: Extract<PreparedMessage, { kind: 'interaction' }>[],
   ): Promise<Extract<PreparedMessage, { kind: 'interaction' }>[]> {
-    const e = messages.map((m) => m.event);
+    // One JSON parameter: JSON.stringify is native, while pg escapes array parameters in JS.
+    const payload = JSON.stringify(
+      messages.map((m) => ({
+        event_id: m.event.eventId,
+        type: m.event.type,
+        user_id: m.event.userId,
+        item_id: m.event.itemId,
+        ts: m.event.ts,
+        request_id: m.event.requestId ?? null,
+        position: m.event.position ?? null,
+        context: m.event.context ?? null,
+        model_version: m.modelVersion,
+        source_offset: m.offset,
+      })),
+    );
     const rows: { event_id: string }[] = await tx.query(
       `INSERT INTO interactions (event_id, type, user_id, item_id, ts, request_id, position, context, model_version,
                                  source_partition, source_offset)
-       SELECT event_id, type, user_id, item_id, ts, request_id, position, context, model_version, $10::int, o FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::bigint[],
-                            $6::varchar[], $7::int[], $8::jsonb[], $9::varchar[], $11::bigint[])
-            AS u(event_id, type, user_id, item_id, ts, request_id, position, context, model_version, o)
+       SELECT event_id, type, user_id, item_id, ts, request_id, position, context, model_version, $2::int, source_offset
+       FROM jsonb_to_recordset($1::jsonb) AS x(event_id varchar, type varchar, user_id varchar, item_id varchar, ts bigint,
+            request_id varchar, position int, context jsonb, model_version varchar, source_offset bigint)
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
-      [
-        e.map((x) => x.eventId),
-        e.map((x) => x.type),
-        e.map((x) => x.userId),
-        e.map((x) => x.itemId),
-        e.map((x) => x.ts),
-        e.map((x) => x.requestId ?? null),
-        e.map((x) => x.position ?? null),
-        e.map((x) => (x.context === undefined ? null : JSON.stringify(x.context))),
-        messages.map((m) => m.modelVersion),
-        partition,
-        messages.map((m) => m.offset),
-      ],
+      [payload, partition],
     );
     const inserted = new Set(rows.map((r) => r.event_id));
     // The first occurrence of an eventId within the batch is the one stored.
