@@ -15,7 +15,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const config = isolatedConfig({ INGEST_PORT: '3992', HOST: '127.0.0.1', LOG_LEVEL: 'error' });
   const fx = new IngestFixture(config);
   await fx.setUp();
-  const ingest = await startService('ingest', config, 3992);
+  const ingest = await startService('ingest', config, 3992, { nodeArgs: ['--max-semi-space-size=64'] });
   const redis = new Redis(config.REDIS_URL);
   const store = new FeatureStore(redis, config.REDIS_PREFIX);
   const producer = fx.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

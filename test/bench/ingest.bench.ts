@@ -15,7 +15,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const config = isolatedConfig({ INGEST_PORT: '3991', HOST: '127.0.0.1', LOG_LEVEL: 'error', ABUSE_MAX_EVENTS_PER_MINUTE: '100000' });
   const fx = new IngestFixture(config);
   await fx.setUp();
-  const ingest = await startService('ingest', config, 3991);
+  const ingest = await startService('ingest', config, 3991, { nodeArgs: ['--max-semi-space-size=64'] });
   const producer = fx.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
