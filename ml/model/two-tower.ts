@@ -29,10 +29,8 @@ export interface TrainExample {
 
 /** Scores of a (teacher) model over the candidates of a student batch. */
 export interface Distiller {
-  /** Width of its user/item vectors. */
-  readonly vectorDim: number;
-  userVectorsFor(examples: readonly TrainExample[]): Float32Array;
-  itemVectorsFor(items: Int32Array): Float32Array;
+  /** B x M scores, row-major, of each example against each candidate. */
+  scoresFor(examples: readonly TrainExample[], candidates: Int32Array): Float32Array;
 }
 
 export const PARAM_NAMES = ['posLogit', 'attn', 'imgProj', 'U1', 'ub1', 'U2', 'ub2', 'I1', 'ib1', 'I2', 'ib2', 'bw'] as const;
@@ -52,6 +50,15 @@ export interface TwoTowerState {
   stores: Record<'item' | 'token' | 'ctx' | 'bias', SparseStoreState>;
   counts: Float64Array;
   totalCount: number;
+}
+
+export interface Gathered {
+  histT: tf.Tensor3D;
+  maskT: tf.Tensor2D;
+  ctxT: tf.Tensor2D;
+  candT: tf.Tensor2D;
+  histImgT: tf.Tensor3D | null;
+  candImgT: tf.Tensor2D | null;
 }
 
 export interface BatchResult {
@@ -419,23 +426,11 @@ export class TwoTowerModel {
     return Math.log(Math.max(1e-9, sampleProb));
   }
 
-  /**
-   * One optimisation step on a batch. `negs` are popularity-sampled negatives with their sampling probabilities
-   * (already multiplied by the number of draws). Returns the loss; `finite` is false when a gradient was non-finite
-   * (then nothing was applied).
-   */
-  trainBatch(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller, lrScale = 1): BatchResult {
-    const cfg = this.cfg;
-    const d = cfg.dim;
-    const L = cfg.historyLen;
+  /** Gathers the rows of a batch (each unique item's sparse input once) into the towers' input tensors. */
+  private gather(batch: readonly TrainExample[], cand: Int32Array): Gathered {
+    const { dim: d, historyLen: L, imageDim: imgDim } = this.cfg;
     const B = batch.length;
-    const N = negs.length;
-    const M = B + N;
-    const imgDim = cfg.imageDim;
-    const cand = new Int32Array(M);
-    for (let b = 0; b < B; b++) cand[b] = batch[b].target;
-    cand.set(negs, B);
-    // gather rows (each unique item's sparse input once)
+    const M = cand.length;
     const inputCache = new Map<number, Float32Array>();
     const input = (idx: number): Float32Array => {
       let s = inputCache.get(idx);
@@ -468,12 +463,58 @@ export class TwoTowerModel {
       const img = candImgBuf ? this.catalog.images[cand[c]] : null;
       if (img && candImgBuf) candImgBuf.set(img, c * imgDim);
     }
-    const histT = tf.tensor3d(histBuf, [B, L, d]);
-    const maskT = tf.tensor2d(maskBuf, [B, L]);
-    const ctxT = tf.tensor2d(ctxBuf, [B, d]);
-    const candT = tf.tensor2d(candBuf, [M, d]);
-    const histImgT = histImgBuf ? tf.tensor3d(histImgBuf, [B, L, imgDim]) : null;
-    const candImgT = candImgBuf ? tf.tensor2d(candImgBuf, [M, imgDim]) : null;
+    return {
+      histT: tf.tensor3d(histBuf, [B, L, d]),
+      maskT: tf.tensor2d(maskBuf, [B, L]),
+      ctxT: tf.tensor2d(ctxBuf, [B, d]),
+      candT: tf.tensor2d(candBuf, [M, d]),
+      histImgT: histImgBuf ? tf.tensor3d(histImgBuf, [B, L, imgDim]) : null,
+      candImgT: candImgBuf ? tf.tensor2d(candImgBuf, [M, imgDim]) : null,
+    };
+  }
+
+  /** Scores [u, 1] . [v, bias] of every example against every candidate (B x M, row-major), run as one tfjs forward. */
+  scoresFor(batch: readonly TrainExample[], cand: Int32Array): Float32Array {
+    const g = this.gather(batch, cand);
+    const idBias = new Float32Array(cand.length);
+    cand.forEach((it, c) => {
+      const br = this.bias.row(this.catalog.idKeys[it]);
+      idBias[c] = br >= 0 ? this.bias.data[br] : 0;
+    });
+    const out = tf.tidy(() => {
+      const p = {} as Record<ParamName, tf.Tensor>;
+      for (const name of PARAM_NAMES) {
+        const q = this.dense.get(name) as DenseParam;
+        p[name] = tf.tensor(q.value, q.shape);
+      }
+      const o = this.towers(p, g.histT, g.maskT, g.ctxT, g.candT, g.histImgT, g.candImgT);
+      const bias = tf.reshape(tf.add(o.cb, tf.tensor1d(idBias)), [1, cand.length]);
+      return tf.add(tf.matMul(o.u, tf.transpose(o.v)), bias);
+    });
+    const S = out.dataSync() as Float32Array;
+    tf.dispose([out, g.histT, g.maskT, g.ctxT, g.candT]);
+    if (g.histImgT) g.histImgT.dispose();
+    if (g.candImgT) g.candImgT.dispose();
+    return S;
+  }
+
+  /**
+   * One optimisation step on a batch. `negs` are popularity-sampled negatives with their sampling probabilities
+   * (already multiplied by the number of draws). Returns the loss; `finite` is false when a gradient was non-finite
+   * (then nothing was applied).
+   */
+  trainBatch(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller, lrScale = 1): BatchResult {
+    const cfg = this.cfg;
+    const d = cfg.dim;
+    const L = cfg.historyLen;
+    const B = batch.length;
+    const N = negs.length;
+    const M = B + N;
+    const imgDim = cfg.imageDim;
+    const cand = new Int32Array(M);
+    for (let b = 0; b < B; b++) cand[b] = batch[b].target;
+    cand.set(negs, B);
+    const { histT, maskT, ctxT, candT, histImgT, candImgT } = this.gather(batch, cand);
     const paramT = {} as Record<ParamName, tf.Tensor>;
     for (const name of PARAM_NAMES) {
       const p = this.dense.get(name) as DenseParam;
@@ -505,12 +546,7 @@ export class TwoTowerModel {
     let TS: Float32Array | null = null;
     const alpha = distiller ? cfg.distillAlpha : 0;
     const T = cfg.distillTemperature;
-    if (distiller && alpha > 0) {
-      const TD = distiller.vectorDim;
-      const tu = distiller.userVectorsFor(batch);
-      const tv = distiller.itemVectorsFor(cand);
-      TS = tf.tidy(() => tf.matMul(tf.tensor2d(tu, [B, TD]), tf.transpose(tf.tensor2d(tv, [M, TD]))).dataSync() as Float32Array);
-    }
+    if (distiller && alpha > 0) TS = distiller.scoresFor(batch, cand);
     // G = d loss / d (u . v^T) over each example's candidates (its chunk's in-batch targets + the sampled negatives)
     const G = new Float32Array(B * M);
     const gB = new Float32Array(M);

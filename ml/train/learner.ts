@@ -52,23 +52,14 @@ export const LEARNER_DEFAULTS = {
 };
 
 class TeacherDistiller implements Distiller {
-  /** Bumped at every teacher step; item vectors are computed on demand from the teacher's current weights. */
+  /** Bumped at every teacher step. */
   version = 0;
   constructor(readonly model: TwoTowerModel) {}
-  get vectorDim(): number {
-    return this.model.vectorDim;
-  }
   refresh(): void {
     this.version++;
   }
-  userVectorsFor(examples: readonly TrainExample[]): Float32Array {
-    const D = this.vectorDim;
-    const out = new Float32Array(examples.length * D);
-    examples.forEach((ex, b) => out.set(this.model.userVector(ex.hist, ex.ctxKeys), b * D));
-    return out;
-  }
-  itemVectorsFor(items: Int32Array): Float32Array {
-    return this.model.itemVectors(items);
+  scoresFor(examples: readonly TrainExample[], candidates: Int32Array): Float32Array {
+    return this.model.scoresFor(examples, candidates);
   }
 }
 
