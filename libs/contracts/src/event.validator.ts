@@ -1,4 +1,4 @@
-import { ZodError } from 'zod';
+import type { ZodError } from 'zod/v4';
 import {
   INTERACTION_SCHEMA,
   INTERACTION_TYPES,

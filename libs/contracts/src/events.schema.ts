@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** Largest accepted serialized event (bytes). Larger messages are dead-lettered as `too_large`. */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -20,7 +20,7 @@ export type ProductType = (typeof PRODUCT_TYPES)[number];
 export const POSITIVE_TYPES: ReadonlySet<InteractionType> = new Set(['click', 'add_to_cart', 'purchase']);
 
 const id = z
-  .string({ invalid_type_error: 'must be a string' })
+  .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
   .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
 
@@ -28,37 +28,35 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 
 /** Epoch milliseconds or an ISO-8601 string, normalized to epoch milliseconds. */
 const timestamp = z
-  .union([z.number(), z.string()], { invalid_type_error: 'must be epoch milliseconds or an ISO-8601 string' })
+  .union([z.number(), z.string()], { error: 'must be epoch milliseconds or an ISO-8601 string' })
   .transform((value, ctx) => {
     let ms: number;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a finite number' });
+        ctx.addIssue({ code: 'custom', message: 'must be a finite number' });
         return z.NEVER;
       }
       ms = value;
     } else {
       ms = ISO_8601.test(value) ? Date.parse(value) : Number.NaN;
       if (Number.isNaN(ms)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not an ISO-8601 date' });
+        ctx.addIssue({ code: 'custom', message: 'is not an ISO-8601 date' });
         return z.NEVER;
       }
     }
     if (ms < MIN_TS_MS || ms >= MAX_TS_MS) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is outside 1990..2100 (epoch milliseconds expected)' });
+      ctx.addIssue({ code: 'custom', message: 'is outside 1990..2100 (epoch milliseconds expected)' });
       return z.NEVER;
     }
     return Math.trunc(ms);
   });
 
-const finiteNumber = z.number({ invalid_type_error: 'must be a number' }).finite('must be finite');
+const finiteNumber = z.number({ error: 'must be a finite number' });
 
 const context = z
-  .record(z.unknown(), { invalid_type_error: 'must be an object' })
+  .record(z.string(), z.unknown(), { error: 'must be an object' })
   .refine((c) => !Array.isArray(c), 'must be an object')
-  .refine((c) => Buffer.byteLength(JSON.stringify(c), 'utf8') <= MAX_CONTEXT_BYTES, {
-    message: `must be at most ${MAX_CONTEXT_BYTES} bytes serialized`,
-  });
+  .refine((c) => Buffer.byteLength(JSON.stringify(c), 'utf8') <= MAX_CONTEXT_BYTES, `must be at most ${MAX_CONTEXT_BYTES} bytes serialized`);
 
 /** A user interaction (CONTRACT section 3). */
 export const INTERACTION_SCHEMA = z
@@ -94,13 +92,11 @@ export function productSchema(imageEmbeddingDim: number) {
       price: finiteNumber.min(0, 'must be >= 0').optional(),
       imageEmbedding: z
         .array(finiteNumber)
-        .refine((v) => imageEmbeddingDim === 0 || v.length === imageEmbeddingDim, {
-          message: `must have exactly ${imageEmbeddingDim} values`,
-        })
+        .refine((v) => imageEmbeddingDim === 0 || v.length === imageEmbeddingDim, `must have exactly ${imageEmbeddingDim} values`)
         // With image features disabled (dim 0) a supplied vector is accepted and not kept.
         .transform((v) => (imageEmbeddingDim === 0 ? undefined : v))
         .optional(),
-      attributes: z.record(z.string().max(1000)).optional(),
+      attributes: z.record(z.string(), z.string().max(1000)).optional(),
     })
     .strip();
 }

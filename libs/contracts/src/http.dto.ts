@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** Error body of every 4xx/5xx answer (CONTRACT section 4). */
 export interface ApiErrorBody {
@@ -9,7 +9,7 @@ export interface ApiErrorBody {
 export function eventsBatchSchema(maxEvents: number) {
   return z.object({
     events: z
-      .array(z.unknown(), { required_error: 'events is required', invalid_type_error: 'events must be an array' })
+      .array(z.unknown(), { error: (iss) => (iss.input === undefined ? 'events is required' : 'events must be an array') })
       .min(1, 'events must not be empty')
       .max(maxEvents, `at most ${maxEvents} events per request`),
   });
