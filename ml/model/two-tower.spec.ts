@@ -136,6 +136,9 @@ describe('two-tower student on the synthetic shop', () => {
     const uv = fp.userVector(Array.from(hist).map((i) => features.catalog.ids[i]), { ts: 0 });
     const mv = learner.student.userVector(hist, ctx);
     for (let j = 0; j < uv.length; j++) expect(uv[j]).toBeCloseTo(mv[j], 5);
+    const av = fp.itemVectors();
+    const lv = learner.student.itemVectors();
+    for (let i = 0; i < av.length; i += 5) expect(av[i]).toBeCloseTo(lv[i], 4);
   });
 
   it('rejects a step that yields non-finite weights and keeps the previous weights', () => {

@@ -146,6 +146,33 @@ export function userTowerForward(
   return out;
 }
 
+/** The item tower in typed arrays: writes [x + MLP(x), idBias + x . bw] to out[o..o+dim]. */
+export function itemTowerForward(
+  cfg: Pick<TowerConfig, 'dim' | 'hidden'>,
+  param: (name: ParamName) => Float32Array,
+  X: Float32Array,
+  xo: number,
+  idBias: number,
+  out: Float32Array,
+  o: number,
+): void {
+  const d = cfg.dim;
+  const h = cfg.hidden;
+  const I1 = param('I1');
+  const ib1 = param('ib1');
+  const I2 = param('I2');
+  const ib2 = param('ib2');
+  const bw = param('bw');
+  for (let j = 0; j < d; j++) out[o + j] = X[xo + j] + ib2[j];
+  for (let k = 0; k < h; k++) {
+    let s = ib1[k];
+    for (let j = 0; j < d; j++) s += X[xo + j] * I1[j * h + k];
+    if (s <= 0) continue;
+    for (let j = 0; j < d; j++) out[o + j] += s * I2[k * d + j];
+  }
+  out[o + d] = idBias + dot(X, xo, bw, 0, d);
+}
+
 export class TwoTowerModel {
   readonly cfg: TowerConfig;
   readonly dense = new Map<ParamName, DenseParam>();
@@ -342,32 +369,23 @@ export class TwoTowerModel {
   itemVectorsJs(items?: ArrayLike<number>): Float32Array {
     const n = items ? items.length : this.catalog.size;
     const d = this.cfg.dim;
-    const h = this.cfg.hidden;
-    const D = d + 1;
-    const out = new Float32Array(n * D);
+    const out = new Float32Array(n * (d + 1));
     const x = new Float32Array(d);
-    const a = new Float32Array(h);
-    const I1 = this.param('I1');
-    const ib1 = this.param('ib1');
-    const I2 = this.param('I2');
-    const ib2 = this.param('ib2');
-    const bw = this.param('bw');
     for (let t = 0; t < n; t++) {
       const idx = items ? items[t] : t;
       this.itemInput(idx, x, 0);
-      for (let k = 0; k < h; k++) {
-        let s = ib1[k];
-        for (let j = 0; j < d; j++) s += x[j] * I1[j * h + k];
-        a[k] = s > 0 ? s : 0;
-      }
-      const o = t * D;
-      for (let j = 0; j < d; j++) {
-        let s = x[j] + ib2[j];
-        for (let k = 0; k < h; k++) if (a[k] !== 0) s += a[k] * I2[k * d + j];
-        out[o + j] = s;
-      }
       const br = this.bias.row(this.catalog.idKeys[idx]);
-      out[o + d] = (br >= 0 ? this.bias.data[br] : 0) + dot(x, 0, bw, 0, d);
+      itemTowerForward(this.cfg, (name) => this.param(name), x, 0, br >= 0 ? this.bias.data[br] : 0, out, t * (d + 1));
+    }
+    return out;
+  }
+
+  /** Id-bias row value per catalog item (0 without a row). */
+  idBiases(): Float32Array {
+    const out = new Float32Array(this.catalog.size);
+    for (let i = 0; i < out.length; i++) {
+      const r = this.bias.peek(this.catalog.idKeys[i]);
+      out[i] = r >= 0 ? this.bias.data[r] : 0;
     }
     return out;
   }

@@ -4,7 +4,7 @@
  * vector from recent item ids and does the dot-product top-k.
  */
 import type { TowerConfig } from '../model/config';
-import { userTowerForward, type ParamName, type TwoTowerModel } from '../model/two-tower';
+import { itemTowerForward, userTowerForward, type ParamName, type TwoTowerModel } from '../model/two-tower';
 import { contextKeys } from '../train/features';
 import { decodeBundle, encodeBundle, bundleChecksum } from './bundle';
 import { dequantizeInt8, quantizeInt8, topK, topKInt8, type QuantizedVectors, type Scored } from './topk';
@@ -32,14 +32,15 @@ interface ArtifactTree {
   config: Pick<TowerConfig, 'dim' | 'hidden' | 'cross' | 'historyLen' | 'useUserId'>;
   itemIds: string[];
   active: Uint8Array;
-  vectors: StoredVectors;
+  /** Item inputs x (what the user tower pools over); item vectors are derived from them at load. */
   inputs: StoredVectors;
+  idBias: Float32Array;
   ctxKeys: Float64Array;
   ctxRows: Float32Array;
   user: Record<string, { shape: number[]; value: Float32Array }>;
 }
 
-const USER_PARAMS: ParamName[] = ['posLogit', 'attn', 'U1', 'ub1', 'U2', 'ub2'];
+const TOWER_PARAMS: ParamName[] = ['posLogit', 'attn', 'U1', 'ub1', 'U2', 'ub2', 'I1', 'ib1', 'I2', 'ib2', 'bw'];
 
 function store(v: Float32Array, dim: number, precision: VectorPrecision): StoredVectors {
   const count = Math.floor(v.length / dim);
@@ -61,25 +62,32 @@ export interface UserContext {
 export class ServingModel {
   private readonly index = new Map<string, number>();
   private readonly ctx = new Map<number, number>();
-  private inputsF32: Float32Array | null;
+  private readonly inputsF32: Float32Array;
+  private readonly vectors: StoredVectors;
 
   private constructor(private readonly t: ArtifactTree) {
     t.itemIds.forEach((id, i) => this.index.set(id, i));
     for (let i = 0; i < t.ctxKeys.length; i++) this.ctx.set(t.ctxKeys[i], i);
     const qi = quantized(t.inputs);
-    this.inputsF32 = t.inputs.fp32 ?? (qi ? dequantizeInt8(qi) : null);
+    this.inputsF32 = t.inputs.fp32 ?? dequantizeInt8(qi as QuantizedVectors);
+    // item vectors [v, bias] from the stored inputs through the item tower, then stored at the artifact's precision
+    const d = t.config.dim;
+    const n = t.itemIds.length;
+    const v = new Float32Array(n * (d + 1));
+    const param = (name: ParamName) => (t.user[name] as { value: Float32Array }).value;
+    for (let i = 0; i < n; i++) itemTowerForward(t.config, param, this.inputsF32, i * d, t.idBias[i], v, i * (d + 1));
+    this.vectors = store(v, d + 1, t.meta.precision);
   }
 
   /** Builds the artifact from a trained model (its current weights). */
   static fromModel(model: TwoTowerModel, precision: VectorPrecision = 'int8', extraMeta: Record<string, unknown> = {}): ServingModel {
     const cat = model.catalog;
     const d = model.cfg.dim;
-    const vectors = model.itemVectors();
     const inputs = new Float32Array(cat.size * d);
     for (let i = 0; i < cat.size; i++) model.itemInput(i, inputs, i * d);
     const cs = model.ctx.state();
     const user: ArtifactTree['user'] = {};
-    for (const n of USER_PARAMS) {
+    for (const n of TOWER_PARAMS) {
       const p = model.dense.get(n);
       if (p) user[n] = { shape: p.shape.slice(), value: p.value.slice() };
     }
@@ -88,8 +96,8 @@ export class ServingModel {
       config: { dim: d, hidden: model.cfg.hidden, cross: model.cfg.cross, historyLen: model.cfg.historyLen, useUserId: model.cfg.useUserId },
       itemIds: cat.ids.slice(),
       active: Uint8Array.from(cat.active, (a) => (a ? 1 : 0)),
-      vectors: store(vectors, d + 1, precision),
       inputs: store(inputs, d, precision),
+      idBias: model.idBiases(),
       ctxKeys: Float64Array.from(cs.keys),
       ctxRows: cs.data,
       user,
@@ -105,13 +113,13 @@ export class ServingModel {
   }
 
   get vectorDim(): number {
-    return this.t.vectors.dim;
+    return this.vectors.dim;
   }
 
   /** fp32 item vectors (dequantized when stored as int8). */
   itemVectors(): Float32Array {
-    const q = quantized(this.t.vectors);
-    return this.t.vectors.fp32 ?? dequantizeInt8(q as QuantizedVectors);
+    const q = quantized(this.vectors);
+    return this.vectors.fp32 ?? dequantizeInt8(q as QuantizedVectors);
   }
 
   /** User vector from recent item ids (most recent first); unknown ids are skipped. */
@@ -137,9 +145,9 @@ export class ServingModel {
       const i = this.index.get(id);
       if (i !== undefined) ex.add(i);
     }
-    const q = quantized(this.t.vectors);
+    const q = quantized(this.vectors);
     const opts = { k, exclude: ex, allowed: this.t.active };
-    const res: Scored[] = q ? topKInt8(user, q, opts) : topK(user, this.t.vectors.fp32 as Float32Array, this.t.vectors.dim, opts);
+    const res: Scored[] = q ? topKInt8(user, q, opts) : topK(user, this.vectors.fp32 as Float32Array, this.vectors.dim, opts);
     return res.map((r) => ({ itemId: this.t.itemIds[r.index], score: r.score }));
   }
 
