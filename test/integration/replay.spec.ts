@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka } from 'kafkajs';
 import { AppConfig, topicNames } from '@recsys/config';
-import { createKafka, replayFile } from '@recsys/messaging';
+import { createKafka, deleteTopics, ensureTopics, replayFile } from '@recsys/messaging';
 import { configEnv, ROOT } from '../support/services';
 import { isolatedConfig, uniqueName } from '../support/test-env';
 
@@ -39,31 +39,6 @@ function eventFile(): { lines: string[]; interactions: Map<string, string[]>; pr
   lines.push(JSON.stringify({ eventId: 'late', type: 'purchase', userId: 'user-1', itemId: 'item-1', ts: 'yesterday' }));
   invalidLines.push(lines.length);
   return { lines, interactions, products, invalidLines };
-}
-
-async function createTopics(kafka: Kafka, config: AppConfig): Promise<void> {
-  const topics = topicNames(config);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: topics.interactions, numPartitions: 6 },
-        { topic: topics.products, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-        { topic: topics.deadLetter, numPartitions: 1 },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function deleteTopics(kafka: Kafka, config: AppConfig): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: Object.values(topicNames(config)) }).catch(() => undefined);
-  await admin.disconnect();
 }
 
 /** How many messages each topic holds (sum of the partitions' high watermarks). */
@@ -118,7 +93,7 @@ describe('replaying a JSONL file of events', () => {
   it('publishes every valid line in file order per key, over many batches, and reports and skips the invalid ones', async () => {
     const config = isolatedConfig();
     const kafka = createKafka(config, 'replay-spec');
-    await createTopics(kafka, config);
+    await ensureTopics(kafka, config);
     try {
       const { lines, interactions, products, invalidLines } = eventFile();
       const file = path.join(dir, 'events.jsonl');
@@ -147,7 +122,7 @@ describe('replaying a JSONL file of events', () => {
   it('runs as `npm run replay` at a given rate: stdout is the JSON summary alone, invalid lines go to stderr', async () => {
     const config = isolatedConfig();
     const kafka = createKafka(config, 'replay-spec');
-    await createTopics(kafka, config);
+    await ensureTopics(kafka, config);
     try {
       const events = Array.from({ length: 40 }, (_, i) =>
         JSON.stringify({ eventId: `r${i}`, type: 'click', userId: `user-${i % 3}`, itemId: 'item', ts: TS + i }),

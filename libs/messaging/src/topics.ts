@@ -20,7 +20,20 @@ export async function ensureTopics(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_
       { topic: topics.deadLetter, numPartitions: 1, replicationFactor: 1 },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length === 0) return false;
-    return await admin.createTopics({ waitForLeaders: true, topics: wanted });
+    const created = await admin.createTopics({ waitForLeaders: true, topics: wanted });
+    // A KRaft broker may answer "does not host this topic-partition" for a moment after creation.
+    const names = Object.values(topics);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: names });
+        if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+        if (attempt >= 50) throw new Error(`topics ${names.join(', ')} have no leaders after 10 s`);
+      } catch (err) {
+        if (attempt >= 50) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return created;
   } finally {
     await admin.disconnect();
   }
