@@ -3,7 +3,7 @@ import { Kafka, Partitioners } from 'kafkajs';
 import Redis from 'ioredis';
 import { createKafka } from '@recsys/messaging';
 import { createRedis } from '@recsys/features';
-import { isolatedConfig, uniqueName } from '../support/test-env';
+import { eventually, isolatedConfig, uniqueName } from '../support/test-env';
 
 const config = isolatedConfig();
 
@@ -12,6 +12,14 @@ async function withTopic<T>(kafka: Kafka, partitions: number, fn: (topic: string
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  // A fresh KRaft broker may briefly not know the new topic's partitions yet.
+  await eventually(async () => {
+    try {
+      return (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.every((p) => p.leader >= 0);
+    } catch {
+      return false;
+    }
+  }, 10_000, 200);
   try {
     return await fn(topic);
   } finally {
