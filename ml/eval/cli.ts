@@ -102,7 +102,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  process.on('SIGTERM', () => process.exit(143));
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
