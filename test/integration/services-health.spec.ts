@@ -41,10 +41,9 @@ describe('every service boots, answers health and metrics, and stops cleanly on 
   });
 
   it('refuses to start with an invalid configuration and names the bad key', async () => {
-    const bad = { ...config, PORT: 3913 };
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
-      env: { ...process.env, PORT: '3913', ML_BACKEND: 'quantum', DATABASE_SCHEMA: bad.DATABASE_SCHEMA },
+      env: { ...process.env, PORT: '3913', ML_BACKEND: 'quantum', DATABASE_SCHEMA: config.DATABASE_SCHEMA },
       encoding: 'utf8',
       timeout: 60_000,
     });

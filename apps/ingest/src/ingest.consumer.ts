@@ -36,7 +36,9 @@ export class IngestConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.readiness.register('consumer', async () => this.consumer.consumed >= 0);
+    this.readiness.register('consumer', async () => {
+      if (!this.consumer.running) throw new Error('the Kafka consumer is not running (starting, restarting or stopped)');
+    });
     await ensureTopics(this.kafka, this.config);
     await this.consumer.start();
     this.watchdog = setInterval(() => void this.checkLag(), WATCHDOG_INTERVAL_MS);

@@ -43,14 +43,19 @@ describe('the resilient consumer', () => {
     const { kafka, made } = fakeKafka();
     let restarts = 0;
     const c = new ResilientConsumer(kafka, { groupId: 'g', topics: ['t'], handler: async () => undefined, onRestart: () => restarts++ });
+    expect(c.running).toBe(false);
     await c.start();
+    expect(c.running).toBe(true);
     made[0].emit('consumer.crash', { payload: { error: new Error('boom'), restart: false } });
+    expect(c.running).toBe(false); // readiness reports it while it is rebuilt
     await new Promise((r) => setTimeout(r, 1200));
     expect(restarts).toBe(1);
+    expect(c.running).toBe(true);
     expect(made).toHaveLength(2);
     expect(made[0].disconnected).toBe(1);
     expect(made[1].runs).toBe(1);
     await c.stop();
+    expect(c.running).toBe(false);
   });
 
   it('leaves a crash that kafkajs restarts by itself alone', async () => {

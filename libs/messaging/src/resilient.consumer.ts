@@ -35,6 +35,7 @@ export class ResilientConsumer {
   private consumer: Consumer | null = null;
   private stopping = false;
   private restarting: Promise<void> | null = null;
+  private runningNow = false;
   /** Messages handled since start. */
   consumed = 0;
 
@@ -56,7 +57,10 @@ export class ResilientConsumer {
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload as { error: Error; restart: boolean };
       this.logger.error(`consumer crashed: ${error?.message}${restart ? ' (kafkajs restarts it)' : ''}`);
-      if (!restart && !this.stopping) void this.restart();
+      if (!restart && !this.stopping) {
+        this.runningNow = false;
+        void this.restart();
+      }
     });
     await consumer.connect();
     for (const topic of this.options.topics) {
@@ -68,6 +72,12 @@ export class ResilientConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    this.runningNow = true;
+  }
+
+  /** Whether the consumer is running: started, not crashed and being rebuilt, not stopped. */
+  get running(): boolean {
+    return this.runningNow && !this.restarting && !this.stopping;
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -118,6 +128,7 @@ export class ResilientConsumer {
   /** Finishes the running batch, commits its offsets and leaves the group. Idempotent. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.runningNow = false;
     await this.restarting;
     await this.consumer?.disconnect();
     this.consumer = null;
