@@ -74,7 +74,9 @@ export class Catalog {
 
   upsert(itemId: string, c: ProductContent): number {
     const i = this.ensure(itemId);
+    // an upsert is the product's whole record (a compacted topic keeps the newest one): content and image are replaced
     this.content[i] = contentKeys(c);
+    this.images[i] = null;
     if (this.imageDim > 0 && c.imageEmbedding && c.imageEmbedding.length > 0) {
       const v = new Float32Array(this.imageDim);
       for (let j = 0; j < Math.min(this.imageDim, c.imageEmbedding.length); j++) v[j] = c.imageEmbedding[j];

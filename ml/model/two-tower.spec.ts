@@ -93,6 +93,37 @@ describe('two-tower student on the synthetic shop', () => {
     expect(ranks / fans.length).toBeLessThan(0.35);
   });
 
+  it('places a new item known only by its image vector among the items whose images look alike', () => {
+    const imageDim = 16;
+    const shop = generateShop({ seed: 5, categories: 6, itemsPerCategory: 20, users: 120, clicksPerUser: 16, imageDim });
+    const features = new FeatureState(imageDim);
+    const learner = new ContinualLearner(features.catalog, { teacher: false, seed: 5, minStepExamples: 256, imageDim });
+    feedEvents(features, [learner], shopEvents(shop), 6 * HOUR);
+    // the learned projection carries the category signal of the image vectors
+    const P = learner.student.param('imgProj');
+    expect(P.length).toBe(imageDim * learner.student.cfg.dim);
+    const cat = 4;
+    const members = shop.products.filter((p) => shop.categoryOf.get(p.itemId) === cat);
+    const image = Array.from({ length: imageDim }, (_, j) => members.reduce((a, p) => a + (p.imageEmbedding as number[])[j], 0) / members.length);
+    // a title, brand and price that no product shares: only the image can place it
+    features.apply({ kind: 'product', type: 'product_upsert', eventId: 'p-img', itemId: 'sku-img', ts: Date.now(), title: 'zqxv', brand: 'nobrand', imageEmbedding: image });
+    const idx = features.catalog.index.get('sku-img') as number;
+    learner.addProduct(idx);
+    const { vectors, dim } = learner.itemVectors();
+    const query = new Float32Array(dim);
+    query.set(vectors.subarray(idx * dim, idx * dim + dim - 1));
+    const near = topK(query, vectors, dim, { k: 10, exclude: new Set([idx]) }).map((s) => features.catalog.ids[s.index]);
+    expect(shareIn(shop, near, cat)).toBeGreaterThanOrEqual(0.7);
+    // without its image vector the same product has no signal to be placed by
+    features.apply({ kind: 'product', type: 'product_upsert', eventId: 'p-img2', itemId: 'sku-img', ts: Date.now() + 1, title: 'zqxv', brand: 'nobrand' });
+    learner.addProduct(idx);
+    const blind = learner.itemVectors();
+    const q2 = new Float32Array(dim);
+    q2.set(blind.vectors.subarray(idx * dim, idx * dim + dim - 1));
+    const near2 = topK(q2, blind.vectors, dim, { k: 10, exclude: new Set([idx]) }).map((s) => features.catalog.ids[s.index]);
+    expect(shareIn(shop, near2, cat)).toBeLessThan(0.5);
+  });
+
   it('ranks alike with int8 and fp32 item vectors', () => {
     const { shop, features, learner } = base;
     const { vectors, dim } = learner.itemVectors();

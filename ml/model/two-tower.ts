@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import { SparseEmbeddingStore, type SparseStoreState } from '../sparse/store';
+import { RowGrads, SparseEmbeddingStore, type SparseStoreState } from '../sparse/store';
 import type { Catalog } from './catalog';
 import type { TowerConfig } from './config';
 
@@ -82,6 +82,20 @@ const mm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     ],
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/** Batched a . b ([B, m, k] x [B, k, n]) with explicit transposes in its gradient (see mm). */
+const bmm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const a = args[0] as tf.Tensor3D;
+  const b = args[1] as tf.Tensor3D;
+  (args[2] as tf.GradSaveFunc)([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor3D, tf.transpose(saved[1] as tf.Tensor3D, [0, 2, 1])),
+      tf.matMul(tf.transpose(saved[0] as tf.Tensor3D, [0, 2, 1]), dy as tf.Tensor3D),
+    ],
+  };
+}) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
   let s = 0;
@@ -193,7 +207,16 @@ export class TwoTowerModel {
     this.cfg = cfg;
     const d = cfg.dim;
     const mk = (capacity: number, minCount: number, dim: number, seed: number, initScale = 0.1) =>
-      new SparseEmbeddingStore({ dim, capacity, minCount, optimizer: 'adagrad', learningRate: cfg.sparseLr, initScale, seed });
+      new SparseEmbeddingStore({
+        dim,
+        capacity,
+        minCount,
+        optimizer: cfg.sparseOptimizer ?? 'adagrad',
+        learningRate: cfg.sparseLr,
+        accumulatorDecay: cfg.sparseDecay ?? 1,
+        initScale,
+        seed,
+      });
     this.item = mk(cfg.itemCapacity, cfg.itemMinCount, d, cfg.seed + 1);
     this.token = mk(cfg.tokenCapacity, cfg.tokenMinCount, d, cfg.seed + 2);
     this.ctx = mk(cfg.contextCapacity, 1, d, cfg.seed + 3, 0.01);
@@ -414,6 +437,8 @@ export class TwoTowerModel {
   ): { u: tf.Tensor2D; v: tf.Tensor2D; cb: tf.Tensor1D } {
     const d = this.cfg.dim;
     const [B, L] = mask.shape;
+    // padding positions get -1e9 attention logits (the mask is data, not differentiated)
+    const maskBias = tf.mul(tf.sub(mask, 1), 1e9);
     let h: tf.Tensor3D = hist;
     let x: tf.Tensor2D = cand;
     if (histImg && candImg) {
@@ -421,12 +446,11 @@ export class TwoTowerModel {
       h = tf.add(hist, tf.reshape(mm(tf.reshape(histImg, [B * L, this.cfg.imageDim]), P), [B, L, d]));
       x = tf.add(cand, mm(candImg, P));
     }
-    const logits = tf.add(
-      tf.add(tf.reshape(p.posLogit, [1, L]), tf.sum(tf.mul(h, tf.reshape(p.attn, [1, 1, d])), 2)),
-      tf.mul(tf.sub(mask, 1), 1e9),
-    );
+    // attention logits and pooling as matMuls (no broadcast sums: their gradients build ones-tensors of h's shape)
+    const attnLogit = tf.reshape(mm(tf.reshape(h, [B * L, d]) as tf.Tensor2D, tf.reshape(p.attn, [d, 1]) as tf.Tensor2D), [B, L]);
+    const logits = tf.add(tf.add(tf.reshape(p.posLogit, [1, L]), attnLogit), maskBias);
     const att = tf.softmax(logits);
-    const pooled = tf.sum(tf.mul(h, tf.expandDims(att, 2)), 1) as tf.Tensor2D;
+    const pooled = tf.reshape(bmm(tf.reshape(att, [B, 1, L]) as tf.Tensor3D, h), [B, d]) as tf.Tensor2D;
     const parts: tf.Tensor2D[] = [pooled, ctx];
     if (this.cfg.cross) parts.push(tf.mul(pooled, ctx));
     const z = tf.concat(parts, 1);
@@ -444,40 +468,64 @@ export class TwoTowerModel {
     return Math.log(Math.max(1e-9, sampleProb));
   }
 
-  /** Gathers the rows of a batch (each unique item's sparse input once) into the towers' input tensors. */
-  private gather(batch: readonly TrainExample[], cand: Int32Array): Gathered {
+  private readonly scratchBufs = new Map<string, Float32Array>();
+
+  /** A zeroed per-model work buffer of length n (reused across batches: tfjs copies tensor data on creation). */
+  private scratch(name: string, n: number): Float32Array {
+    let b = this.scratchBufs.get(name);
+    if (!b || b.length < n) this.scratchBufs.set(name, (b = new Float32Array(Math.max(n, b ? b.length * 2 : 0))));
+    const v = b.subarray(0, n);
+    v.fill(0);
+    return v;
+  }
+
+  /**
+   * Gathers the rows of a batch into the towers' input tensors. Each unique item's sparse input is computed once into a
+   * flat buffer; `histSlot` / `candSlot` map the history positions and candidates to those slots (-1: padding).
+   */
+  private gather(batch: readonly TrainExample[], cand: Int32Array): Gathered & { uniq: number[]; histSlot: Int32Array; candSlot: Int32Array } {
     const { dim: d, historyLen: L, imageDim: imgDim } = this.cfg;
     const B = batch.length;
     const M = cand.length;
-    const inputCache = new Map<number, Float32Array>();
-    const input = (idx: number): Float32Array => {
-      let s = inputCache.get(idx);
-      if (!s) {
-        s = new Float32Array(d);
-        this.sparseInput(idx, s, 0);
-        inputCache.set(idx, s);
+    const slotOf = new Map<number, number>();
+    const uniq: number[] = [];
+    const slot = (idx: number): number => {
+      let s = slotOf.get(idx);
+      if (s === undefined) {
+        s = uniq.length;
+        slotOf.set(idx, s);
+        uniq.push(idx);
       }
       return s;
     };
-    const histBuf = new Float32Array(B * L * d);
-    const maskBuf = new Float32Array(B * L);
-    const ctxBuf = new Float32Array(B * d);
-    const candBuf = new Float32Array(M * d);
-    const histImgBuf = imgDim > 0 ? new Float32Array(B * L * imgDim) : null;
-    const candImgBuf = imgDim > 0 ? new Float32Array(M * imgDim) : null;
+    const histSlot = new Int32Array(B * L).fill(-1);
+    const candSlot = new Int32Array(M);
     for (let b = 0; b < B; b++) {
       const ex = batch[b];
       const n = Math.min(L, ex.hist.length);
-      for (let k = 0; k < n; k++) {
-        histBuf.set(input(ex.hist[k]), (b * L + k) * d);
-        maskBuf[b * L + k] = 1;
-        const img = histImgBuf ? this.catalog.images[ex.hist[k]] : null;
-        if (img && histImgBuf) histImgBuf.set(img, (b * L + k) * imgDim);
-      }
-      for (const key of ex.ctxKeys) this.ctx.addInto(this.ctx.row(key), 1, ctxBuf, b * d);
+      for (let k = 0; k < n; k++) histSlot[b * L + k] = slot(ex.hist[k]);
     }
+    for (let c = 0; c < M; c++) candSlot[c] = slot(cand[c]);
+    const X = new Float32Array(uniq.length * d);
+    for (let s = 0; s < uniq.length; s++) this.sparseInput(uniq[s], X, s * d);
+    const histBuf = this.scratch('hist', B * L * d);
+    const maskBuf = this.scratch('mask', B * L);
+    const ctxBuf = this.scratch('ctx', B * d);
+    const candBuf = this.scratch('cand', M * d);
+    const histImgBuf = imgDim > 0 ? new Float32Array(B * L * imgDim) : null;
+    const candImgBuf = imgDim > 0 ? new Float32Array(M * imgDim) : null;
+    for (let p = 0; p < B * L; p++) {
+      const s = histSlot[p];
+      if (s < 0) continue;
+      maskBuf[p] = 1;
+      histBuf.set(X.subarray(s * d, s * d + d), p * d);
+      const img = histImgBuf ? this.catalog.images[uniq[s]] : null;
+      if (img && histImgBuf) histImgBuf.set(img, p * imgDim);
+    }
+    for (let b = 0; b < B; b++) for (const key of batch[b].ctxKeys) this.ctx.addInto(this.ctx.row(key), 1, ctxBuf, b * d);
     for (let c = 0; c < M; c++) {
-      candBuf.set(input(cand[c]), c * d);
+      const s = candSlot[c];
+      candBuf.set(X.subarray(s * d, s * d + d), c * d);
       const img = candImgBuf ? this.catalog.images[cand[c]] : null;
       if (img && candImgBuf) candImgBuf.set(img, c * imgDim);
     }
@@ -488,6 +536,9 @@ export class TwoTowerModel {
       candT: tf.tensor2d(candBuf, [M, d]),
       histImgT: histImgBuf ? tf.tensor3d(histImgBuf, [B, L, imgDim]) : null,
       candImgT: candImgBuf ? tf.tensor2d(candImgBuf, [M, imgDim]) : null,
+      uniq,
+      histSlot,
+      candSlot,
     };
   }
 
@@ -532,28 +583,18 @@ export class TwoTowerModel {
     const cand = new Int32Array(M);
     for (let b = 0; b < B; b++) cand[b] = batch[b].target;
     cand.set(negs, B);
-    const { histT, maskT, ctxT, candT, histImgT, candImgT } = this.gather(batch, cand);
+    const { histT, maskT, ctxT, candT, histImgT, candImgT, uniq, histSlot, candSlot } = this.gather(batch, cand);
     const paramT = {} as Record<ParamName, tf.Tensor>;
     for (const name of PARAM_NAMES) {
       const p = this.dense.get(name) as DenseParam;
       paramT[name] = tf.tensor(p.value, p.shape);
     }
-    // forward
-    const fw = tf.tidy(() => {
-      const o = this.towers(paramT, histT, maskT, ctxT, candT, histImgT, candImgT);
-      return [o.cb, o.u, o.v, tf.matMul(o.u, tf.transpose(o.v))];
-    });
-    const CB = fw[0].dataSync() as Float32Array;
-    const U = fw[1].dataSync() as Float32Array;
-    const V = fw[2].dataSync() as Float32Array;
-    const S = fw[3].dataSync() as Float32Array;
-    tf.dispose(fw);
-    // loss and gradients w.r.t. u, v, bias in typed arrays
-    const bias = new Float64Array(M);
+    // per-candidate id bias and log-Q, and the teacher's scores over the same candidates
+    const idBias = new Float64Array(M);
     const logq = new Float64Array(M);
     for (let c = 0; c < M; c++) {
       const br = this.bias.row(this.catalog.idKeys[cand[c]]);
-      bias[c] = CB[c] + (br >= 0 ? this.bias.data[br] : 0);
+      idBias[c] = br >= 0 ? this.bias.data[br] : 0;
     }
     const chunk = Math.max(1, cfg.chunk);
     for (let c = 0; c < B; c++) {
@@ -561,12 +602,123 @@ export class TwoTowerModel {
       logq[c] = this.logQ(cand[c], Math.min(B, c0 + chunk) - c0, 0);
     }
     for (let c = 0; c < N; c++) logq[B + c] = this.logQ(cand[B + c], 0, negQ[c]);
-    let TS: Float32Array | null = null;
     const alpha = distiller ? cfg.distillAlpha : 0;
-    const T = cfg.distillTemperature;
-    if (distiller && alpha > 0) TS = distiller.scoresFor(batch, cand);
-    // G = d loss / d (u . v^T) over each example's candidates (its chunk's in-batch targets + the sampled negatives)
-    const G = new Float32Array(B * M);
+    const TS = distiller && alpha > 0 ? distiller.scoresFor(batch, cand) : null;
+    // The loss head: forward reads u, v and the item-side bias, computes the sampled-softmax (+ distillation) loss and
+    // its gradient G = d loss / d (u . v^T) in typed arrays; backward hands G . V, G^T . U and the bias gradient to
+    // tfjs. So the towers run forward once and backward once per batch.
+    let loss = 0;
+    let gB = new Float32Array(0);
+    const head = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const u = args[0] as tf.Tensor2D;
+      const v = args[1] as tf.Tensor2D;
+      const cb = args[2] as tf.Tensor1D;
+      (args[3] as tf.GradSaveFunc)([u, v]);
+      const St = tf.matMul(u, tf.transpose(v));
+      const S = St.dataSync() as Float32Array;
+      St.dispose();
+      const CB = cb.dataSync() as Float32Array;
+      const r = this.softmaxHead(batch, cand, S, CB, idBias, logq, TS, alpha);
+      loss = r.loss;
+      gB = r.gB;
+      return {
+        value: tf.scalar(r.loss),
+        gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const g = tf.tensor2d(r.G, [B, M]);
+          return [tf.matMul(g, saved[1] as tf.Tensor2D), tf.matMul(tf.transpose(g), saved[0] as tf.Tensor2D), tf.tensor1d(r.gB)];
+        },
+      };
+    }) as (u: tf.Tensor2D, v: tf.Tensor2D, cb: tf.Tensor1D) => tf.Scalar;
+    const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
+    const inputs: tf.Tensor[] = [histT, ctxT, candT, ...names.map((n) => paramT[n])];
+    const gradFn = tf.valueAndGrads((...args: tf.Tensor[]) => {
+      const p = { ...paramT };
+      names.forEach((n, i) => (p[n] = args[3 + i]));
+      const o = this.towers(p, args[0] as tf.Tensor3D, maskT, args[1] as tf.Tensor2D, args[2] as tf.Tensor2D, histImgT, candImgT);
+      return head(o.u, o.v, o.cb);
+    });
+    const { value, grads } = gradFn(inputs);
+    const gHist = grads[0].dataSync() as Float32Array;
+    const gCtx = grads[1].dataSync() as Float32Array;
+    const gCand = grads[2].dataSync() as Float32Array;
+    const gDense = new Map<ParamName, Float32Array>();
+    names.forEach((n, i) => gDense.set(n, grads[3 + i].dataSync() as Float32Array));
+    tf.dispose(grads);
+    tf.dispose([value, histT, maskT, ctxT, candT, ...Object.values(paramT)]);
+    if (histImgT) histImgT.dispose();
+    if (candImgT) candImgT.dispose();
+    loss /= B;
+    if (!Number.isFinite(loss)) return { loss, finite: false };
+    // item-input gradients summed per unique item (flat, by slot), then spread to its id row and content rows
+    const U = uniq.length;
+    const gX = new Float32Array(U * d);
+    for (let p = 0; p < B * L; p++) {
+      const sl = histSlot[p];
+      if (sl < 0) continue;
+      const o = sl * d;
+      const q = p * d;
+      for (let j = 0; j < d; j++) gX[o + j] += gHist[q + j];
+    }
+    for (let c = 0; c < M; c++) {
+      const o = candSlot[c] * d;
+      const q = c * d;
+      for (let j = 0; j < d; j++) gX[o + j] += gCand[q + j];
+    }
+    const itemRowsG = new RowGrads(d, U);
+    const tokenRowsG = new RowGrads(d, 4 * U);
+    const ctxRowsG = new RowGrads(d, 64);
+    const biasRowsG = new RowGrads(1, M);
+    for (let sl = 0; sl < U; sl++) {
+      const idx = uniq[sl];
+      const r = this.item.row(this.catalog.idKeys[idx]);
+      if (r >= 0) itemRowsG.add(r, gX, sl * d);
+      const rows = this.tokenRows(idx);
+      for (let t = 0; t < rows.length; t++) tokenRowsG.add(rows[t], gX, sl * d, 1 / rows.length);
+    }
+    for (let b = 0; b < B; b++) {
+      for (const key of batch[b].ctxKeys) {
+        const r = this.ctx.row(key);
+        if (r >= 0) ctxRowsG.add(r, gCtx, b * d);
+      }
+    }
+    for (let c = 0; c < M; c++) {
+      const r = this.bias.row(this.catalog.idKeys[cand[c]]);
+      if (r >= 0) biasRowsG.add(r, gB, c);
+    }
+    for (const g of gDense.values()) for (let i = 0; i < g.length; i++) if (!Number.isFinite(g[i])) return { loss, finite: false };
+    const ok =
+      this.item.applyRows(itemRowsG, lrScale) &&
+      this.token.applyRows(tokenRowsG, lrScale) &&
+      this.ctx.applyRows(ctxRowsG, lrScale) &&
+      this.bias.applyRows(biasRowsG, lrScale);
+    if (!ok) return { loss, finite: false };
+    this.applyDense(gDense, lrScale);
+    return { loss, finite: true };
+  }
+
+  /**
+   * Sampled softmax over each example's candidates (its chunk's in-batch targets + the shared sampled negatives),
+   * log-Q corrected, plus `alpha * T^2 * KL(teacher || student)` at temperature T when teacher scores are given.
+   * Returns the summed (weighted) loss, G = d loss / d (u . v^T) (B x M) and the gradient of each candidate's bias.
+   */
+  private softmaxHead(
+    batch: readonly TrainExample[],
+    cand: Int32Array,
+    S: Float32Array,
+    CB: Float32Array,
+    idBias: Float64Array,
+    logq: Float64Array,
+    TS: Float32Array | null,
+    alpha: number,
+  ): { loss: number; G: Float32Array; gB: Float32Array } {
+    const B = batch.length;
+    const M = cand.length;
+    const N = M - B;
+    const chunk = Math.max(1, this.cfg.chunk);
+    const T = this.cfg.distillTemperature;
+    const bias = new Float64Array(M);
+    for (let c = 0; c < M; c++) bias[c] = CB[c] + idBias[c] - logq[c];
+    const G = this.scratch('G', B * M);
     const gB = new Float32Array(M);
     let wsum = 0;
     for (const ex of batch) wsum += ex.weight;
@@ -590,7 +742,7 @@ export class TwoTowerModel {
       let tmx = -Infinity;
       for (let i = 0; i < nc; i++) {
         const c = cols[i];
-        const l = S[ro + c] + bias[c] - logq[c];
+        const l = S[ro + c] + bias[c];
         lg[i] = l;
         if (l > mx) mx = l;
         if (TS) {
@@ -623,79 +775,7 @@ export class TwoTowerModel {
         gB[c] += g;
       }
     }
-    // backward through the towers
-    // d loss/du = G . V and d loss/dv = G^T . U (plain matMuls), then back through the towers as a vector-Jacobian product
-    const [gUT, gVT] = tf.tidy(() => {
-      const g = tf.tensor2d(G, [B, M]);
-      return [tf.matMul(g, tf.tensor2d(V, [M, d])), tf.matMul(tf.transpose(g), tf.tensor2d(U, [B, d]))];
-    });
-    const gBT = tf.tensor1d(gB);
-    const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
-    const inputs: tf.Tensor[] = [histT, ctxT, candT, ...names.map((n) => paramT[n])];
-    const gradFn = tf.grads((...args: tf.Tensor[]) => {
-      const p = { ...paramT };
-      names.forEach((n, i) => (p[n] = args[3 + i]));
-      const o = this.towers(p, args[0] as tf.Tensor3D, maskT, args[1] as tf.Tensor2D, args[2] as tf.Tensor2D, histImgT, candImgT);
-      return tf.addN([tf.sum(tf.mul(o.u, gUT)), tf.sum(tf.mul(o.v, gVT)), tf.sum(tf.mul(o.cb, gBT))]) as tf.Scalar;
-    });
-    const grads = gradFn(inputs);
-    const gHist = grads[0].dataSync() as Float32Array;
-    const gCtx = grads[1].dataSync() as Float32Array;
-    const gCand = grads[2].dataSync() as Float32Array;
-    const gDense = new Map<ParamName, Float32Array>();
-    names.forEach((n, i) => gDense.set(n, grads[3 + i].dataSync() as Float32Array));
-    tf.dispose(grads);
-    tf.dispose([histT, maskT, ctxT, candT, gUT, gVT, gBT, ...Object.values(paramT)]);
-    if (histImgT) histImgT.dispose();
-    if (candImgT) candImgT.dispose();
-    loss /= B;
-    if (!Number.isFinite(loss)) return { loss, finite: false };
-    // scatter item-input gradients per unique item, then into id and token rows
-    const itemGrad = new Map<number, Float32Array>();
-    const addItemGrad = (idx: number, src: Float32Array, off: number) => {
-      let g = itemGrad.get(idx);
-      if (!g) itemGrad.set(idx, (g = new Float32Array(d)));
-      for (let j = 0; j < d; j++) g[j] += src[off + j];
-    };
-    for (let b = 0; b < B; b++) {
-      const n = Math.min(L, batch[b].hist.length);
-      for (let k = 0; k < n; k++) addItemGrad(batch[b].hist[k], gHist, (b * L + k) * d);
-    }
-    for (let c = 0; c < M; c++) addItemGrad(cand[c], gCand, c * d);
-    const itemRowsG = new Map<number, Float32Array>();
-    const tokenRowsG = new Map<number, Float32Array>();
-    const ctxRowsG = new Map<number, Float32Array>();
-    const biasRowsG = new Map<number, Float32Array>();
-    const acc = (m: Map<number, Float32Array>, row: number, src: Float32Array, off: number, scale: number, width: number) => {
-      let g = m.get(row);
-      if (!g) m.set(row, (g = new Float32Array(width)));
-      for (let j = 0; j < width; j++) g[j] += scale * src[off + j];
-    };
-    for (const [idx, g] of itemGrad) {
-      const r = this.item.row(this.catalog.idKeys[idx]);
-      if (r >= 0) acc(itemRowsG, r, g, 0, 1, d);
-      const rows = this.tokenRows(idx);
-      for (const tr of rows) acc(tokenRowsG, tr, g, 0, 1 / rows.length, d);
-    }
-    for (let b = 0; b < B; b++) {
-      for (const key of batch[b].ctxKeys) {
-        const r = this.ctx.row(key);
-        if (r >= 0) acc(ctxRowsG, r, gCtx, b * d, 1, d);
-      }
-    }
-    for (let c = 0; c < M; c++) {
-      const r = this.bias.row(this.catalog.idKeys[cand[c]]);
-      if (r >= 0) acc(biasRowsG, r, gB, c, 1, 1);
-    }
-    for (const g of gDense.values()) for (let i = 0; i < g.length; i++) if (!Number.isFinite(g[i])) return { loss, finite: false };
-    const ok =
-      this.item.apply(itemRowsG, lrScale) &&
-      this.token.apply(tokenRowsG, lrScale) &&
-      this.ctx.apply(ctxRowsG, lrScale) &&
-      this.bias.apply(biasRowsG, lrScale);
-    if (!ok) return { loss, finite: false };
-    this.applyDense(gDense, lrScale);
-    return { loss, finite: true };
+    return { loss, G, gB };
   }
 
   private applyDense(grads: Map<ParamName, Float32Array>, lrScale: number): void {

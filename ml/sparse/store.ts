@@ -17,6 +17,11 @@ export interface SparseStoreOptions {
   optimizer?: SparseOptimizer;
   learningRate?: number;
   initScale?: number;
+  /**
+   * Adagrad only: the squared-gradient accumulator decays by this factor at every update of its row (1 = plain
+   * Adagrad). Below 1 the row's step size stops shrinking forever, which a stream that never ends needs.
+   */
+  accumulatorDecay?: number;
   seed?: number;
 }
 
@@ -27,11 +32,57 @@ export interface SparseStoreState {
   optimizer: SparseOptimizer;
   learningRate: number;
   initScale: number;
+  accumulatorDecay?: number;
   keys: number[];
   data: Float32Array;
   slot1: Float32Array;
   slot2: Float32Array;
   steps: Float32Array;
+}
+
+/**
+ * Gradients of the rows one batch touched, accumulated in one flat buffer (row -> slot), so a batch allocates no
+ * per-row arrays. `add` sums into a row's slot; the store applies the slots with `applyRows`.
+ */
+export class RowGrads {
+  readonly rows: number[] = [];
+  private readonly slotOf = new Map<number, number>();
+  data: Float32Array;
+  constructor(
+    readonly width: number,
+    initialRows = 256,
+  ) {
+    this.data = new Float32Array(initialRows * width);
+  }
+  get size(): number {
+    return this.rows.length;
+  }
+  slot(row: number): number {
+    let s = this.slotOf.get(row);
+    if (s === undefined) {
+      s = this.rows.length;
+      this.slotOf.set(row, s);
+      this.rows.push(row);
+      if ((s + 1) * this.width > this.data.length) {
+        const b = new Float32Array(this.data.length * 2);
+        b.set(this.data);
+        this.data = b;
+      }
+    }
+    return s;
+  }
+  /** data[slot(row)] += scale * src[off..off+width). */
+  add(row: number, src: Float32Array, off: number, scale = 1): void {
+    const w = this.width;
+    const o = this.slot(row) * w;
+    const d = this.data;
+    for (let j = 0; j < w; j++) d[o + j] += scale * src[off + j];
+  }
+  toMap(): Map<number, Float32Array> {
+    const m = new Map<number, Float32Array>();
+    this.rows.forEach((r, s) => m.set(r, this.data.slice(s * this.width, (s + 1) * this.width)));
+    return m;
+  }
 }
 
 export class SparseEmbeddingStore {
@@ -41,6 +92,7 @@ export class SparseEmbeddingStore {
   readonly optimizer: SparseOptimizer;
   learningRate: number;
   readonly initScale: number;
+  readonly accumulatorDecay: number;
   /** Row-major rows: data[row * dim + j]. */
   data: Float32Array;
   private slot1: Float32Array;
@@ -66,6 +118,7 @@ export class SparseEmbeddingStore {
     this.optimizer = o.optimizer ?? 'adagrad';
     this.learningRate = o.learningRate ?? 0.05;
     this.initScale = o.initScale ?? 0.05;
+    this.accumulatorDecay = o.accumulatorDecay ?? 1;
     this.rng = new Rng(o.seed ?? 1);
     const initialRows = Math.min(o.capacity, 1024);
     this.data = new Float32Array(initialRows * this.dim);
@@ -179,16 +232,30 @@ export class SparseEmbeddingStore {
    * Returns false (and changes nothing) when a gradient is non-finite.
    */
   apply(grads: Map<number, Float32Array>, lrScale = 1): boolean {
-    for (const g of grads.values()) for (let j = 0; j < g.length; j++) if (!Number.isFinite(g[j])) return false;
+    const acc = new RowGrads(this.dim, Math.max(1, grads.size));
+    for (const [r, g] of grads) acc.add(r, g, 0);
+    return this.applyRows(acc, lrScale);
+  }
+
+  /** `apply` for gradients accumulated in a RowGrads buffer. */
+  applyRows(grads: RowGrads, lrScale = 1): boolean {
     const d = this.dim;
+    const G = grads.data;
+    const n = grads.size * d;
+    for (let i = 0; i < n; i++) if (!Number.isFinite(G[i])) return false;
     const lr = this.learningRate * lrScale;
-    for (const [r, g] of grads) {
+    const rows = grads.rows;
+    for (let s = 0; s < rows.length; s++) {
+      const r = rows[s];
       const base = r * d;
+      const go = s * d;
       if (this.journal && !this.journal.has(r)) this.journal.set(r, this.snapshotRow(r));
       if (this.optimizer === 'adagrad') {
+        const decay = this.accumulatorDecay;
         for (let j = 0; j < d; j++) {
-          const a = (this.slot1[base + j] += g[j] * g[j]);
-          this.data[base + j] -= (lr * g[j]) / Math.sqrt(a + ADAGRAD_INITIAL_ACCUMULATOR);
+          const g = G[go + j];
+          const a = (this.slot1[base + j] = decay * this.slot1[base + j] + g * g);
+          this.data[base + j] -= (lr * g) / Math.sqrt(a + ADAGRAD_INITIAL_ACCUMULATOR);
         }
       } else {
         const t = ++this.rowSteps[r];
@@ -197,8 +264,9 @@ export class SparseEmbeddingStore {
         const c1 = 1 - Math.pow(b1, t);
         const c2 = 1 - Math.pow(b2, t);
         for (let j = 0; j < d; j++) {
-          const m = (this.slot1[base + j] = b1 * this.slot1[base + j] + (1 - b1) * g[j]);
-          const v = (this.slot2[base + j] = b2 * this.slot2[base + j] + (1 - b2) * g[j] * g[j]);
+          const g = G[go + j];
+          const m = (this.slot1[base + j] = b1 * this.slot1[base + j] + (1 - b1) * g);
+          const v = (this.slot2[base + j] = b2 * this.slot2[base + j] + (1 - b2) * g * g);
           this.data[base + j] -= (lr * (m / c1)) / (Math.sqrt(v / c2) + 1e-8);
         }
       }
@@ -277,6 +345,7 @@ export class SparseEmbeddingStore {
       optimizer: this.optimizer,
       learningRate: this.learningRate,
       initScale: this.initScale,
+      accumulatorDecay: this.accumulatorDecay,
       keys,
       data: pick(this.data, d),
       slot1: pick(this.slot1, d),
@@ -293,6 +362,7 @@ export class SparseEmbeddingStore {
       optimizer: s.optimizer,
       learningRate: s.learningRate,
       initScale: s.initScale,
+      accumulatorDecay: s.accumulatorDecay,
       seed,
     });
     st.grow(Math.max(1, s.keys.length));

@@ -143,7 +143,10 @@ export class ContinualLearner {
   /** A new product (or changed content): its tokens become known to the models. */
   addProduct(itemIdx: number): void {
     for (const m of this.models()) m.observeContent(itemIdx);
+    if (itemIdx < this.vectorCount) this.changedItems.add(itemIdx);
   }
+  /** Items whose content changed since their vector was computed. */
+  private changedItems = new Set<number>();
 
   /** A new positive sample: counted at once (tables grow for new ids), trained on at the next step. */
   addSample(ex: TrainExample): void {
@@ -311,7 +314,18 @@ export class ContinualLearner {
       this.vectors = this.student.itemVectors();
       this.vectorCount = this.catalog.size;
       this.vectorsStale = false;
-    } else if (this.vectorCount < this.catalog.size) {
+      this.changedItems.clear();
+    }
+    if (this.changedItems.size > 0) {
+      // a new array, so holders of the previous one (e.g. an int8 copy keyed by identity) see the change
+      const changed = Array.from(this.changedItems);
+      const v = this.student.itemVectors(changed);
+      const all = this.vectors.slice();
+      changed.forEach((idx, t) => all.set(v.subarray(t * D, (t + 1) * D), idx * D));
+      this.vectors = all;
+      this.changedItems.clear();
+    }
+    if (this.vectorCount < this.catalog.size) {
       const extra = Array.from({ length: this.catalog.size - this.vectorCount }, (_, i) => this.vectorCount + i);
       const v = this.student.itemVectors(extra);
       const all = new Float32Array(this.catalog.size * D);
