@@ -19,13 +19,14 @@ export { SparseEmbeddingStore, type SparseStoreOptions, type SparseStoreState, t
 export { Catalog, contentKeys, tokenize, priceBucket } from './model/catalog';
 export { studentConfig, teacherConfig, STUDENT_DEFAULTS, TEACHER_DEFAULTS, type TowerConfig } from './model/config';
 export { TwoTowerModel, userTowerForward, type TrainExample, type Distiller, type TwoTowerState } from './model/two-tower';
+export { TransitionMemory, MemoryMixer, MIX_BETAS, type TransitionState } from './model/transitions';
 export { saveCheckpoint, loadCheckpoint } from './model/checkpoint';
 export { FeatureState, contextKeys, MAX_HISTORY, type UserState } from './train/features';
 export { feedEvents, type FeedResult } from './train/feed';
 export { ContinualLearner, NegativeSampler, LEARNER_DEFAULTS, type LearnerOptions, type StepReport } from './train/learner';
 export { selectSamples, inclusionProbabilities, sampleWithProbabilities, type SelectionMode, type Selection } from './train/active';
-export { quantizeInt8, dequantizeInt8, topK, topKInt8, type QuantizedVectors, type Scored, type TopKOptions } from './serving/topk';
-export { ServingModel, type VectorPrecision, type ArtifactMeta, type UserContext } from './serving/artifact';
+export { quantizeInt8, dequantizeInt8, topK, topKInt8, dotAll, dotAllInt8, topKOfScores, type QuantizedVectors, type Scored, type TopKOptions } from './serving/topk';
+export { ServingModel, type VectorPrecision, type ArtifactMeta, type UserContext, type ArtifactMemory } from './serving/artifact';
 export { encodeBundle, decodeBundle, bundleChecksum, ChecksumError } from './serving/bundle';
 export { runEval, type EvalOptions, type EvalReport, type Metric } from './eval/protocol';
 export { PopularBaseline, CooccurBaseline, KnnBaseline } from './eval/baselines';

@@ -5,7 +5,8 @@
  */
 import { isPositive, type InteractionEvent, type MlEvent } from '../core/events';
 import { ProgressBar } from '../core/progress';
-import { quantizeInt8, topK, topKInt8, type QuantizedVectors } from '../serving/topk';
+import * as tf from '@tensorflow/tfjs';
+import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } from '../serving/topk';
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
 import { ContinualLearner, type LearnerOptions } from '../train/learner';
 import { FeatureState } from '../train/features';
@@ -25,6 +26,8 @@ export interface EvalOptions {
   sampleEvery?: number;
   /** Train and score the teacher (and distil from it). Default true. */
   withTeacher?: boolean;
+  /** Score the models once per window in batches (default) or at every query (the reference; same results). */
+  batchScoring?: boolean;
   /** Train and score the static model. Default true. */
   withStatic?: boolean;
   backend?: string;
@@ -49,17 +52,41 @@ class Acc {
   hits = 0;
   ndcg = 0;
   n = 0;
+  /** Hit (1) or miss (0) of every scored positive, in event order. */
+  readonly trace: number[] = [];
   add(list: readonly number[], target: number): void {
     this.n++;
     const r = list.indexOf(target);
+    this.trace.push(r >= 0 ? 1 : 0);
     if (r >= 0) {
       this.hits++;
       this.ndcg += 1 / Math.log2(r + 2);
     }
   }
+  /** HR over each of `parts` consecutive, equal slices of the scored positives (how the figure moves in time). */
+  segments(parts: number): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < parts; p++) {
+      const a = Math.floor((p * this.trace.length) / parts);
+      const b = Math.floor(((p + 1) * this.trace.length) / parts);
+      let h = 0;
+      for (let i = a; i < b; i++) h += this.trace[i];
+      out.push(b > a ? Math.round((h / (b - a)) * 1e4) / 1e4 : 0);
+    }
+    return out;
+  }
   metric(): Metric {
     return { hr: this.n ? this.hits / this.n : 0, ndcg: this.n ? this.ndcg / this.n : 0 };
   }
+}
+
+interface Query {
+  target: number;
+  hist: Int32Array;
+  ctxKeys: number[];
+  /** The user's positives; the first `excludeSize` of them (insertion order) were the positives at query time. */
+  positives: ReadonlySet<number>;
+  excludeSize: number;
 }
 
 interface Scorer {
@@ -123,12 +150,78 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   }
 
   const allowed: boolean[] = catalog.active;
+  const queue: Query[] = [];
+  const vtCache = new Map<string, { src: Float32Array; vt: tf.Tensor2D }>();
+  /** Item vectors transposed in tfjs, kept while the vectors are the same array. */
+  const transposed = (key: string, src: Float32Array, dim: number, make: () => Float32Array = () => src): tf.Tensor2D => {
+    const c = vtCache.get(key);
+    if (c && c.src === src) return c.vt;
+    if (c) c.vt.dispose();
+    const vt = tf.tidy(() => tf.transpose(tf.tensor2d(make(), [src.length / dim, dim])) as tf.Tensor2D);
+    vtCache.set(key, { src, vt });
+    return vt;
+  };
+  const dots = (users: Float32Array, n: number, vt: tf.Tensor2D): Float32Array => {
+    const t = tf.tidy(() => tf.matMul(tf.tensor2d(users, [n, vt.shape[0]]), vt));
+    const out = t.dataSync() as Float32Array;
+    t.dispose();
+    return out;
+  };
+  const flush = (): void => {
+    if (queue.length === 0) return;
+    const n = queue.length;
+    const excludes = queue.map((q) => {
+      const ex = new Set<number>();
+      for (const x of q.positives) {
+        if (ex.size >= q.excludeSize) break;
+        ex.add(x);
+      }
+      return ex;
+    });
+    for (const s of scorers) {
+      const m = s.model();
+      const l = s.learner;
+      const { vectors, dim } = s.vectors();
+      const N = vectors.length / dim;
+      const U = new Float32Array(n * dim);
+      queue.forEach((q, i) => U.set(m.userVector(q.hist, q.ctxKeys), i * dim));
+      const S = dots(U, n, transposed(s.name, vectors, dim));
+      let S8: Float32Array | null = null;
+      if (s.name === 'system') {
+        if (!int8Cache || int8Cache.src !== vectors) int8Cache = { src: vectors, q: quantizeInt8(vectors, dim) };
+        const q8 = int8Cache.q;
+        S8 = dots(U, n, transposed('int8', vectors, dim, () => dequantizeInt8(q8)));
+      }
+      queue.forEach((q, i) => {
+        const o = { k, exclude: excludes[i], allowed };
+        const scores = S.subarray(i * N, (i + 1) * N);
+        if (s.name === 'system' && l.opts.memory) {
+          // the halves of the student alone: the two-tower (deep) and the transition memory (wide)
+          metric('twoTower').add(topKOfScores(scores, o).map((x) => x.index), q.target);
+          const mem = new Float32Array(N);
+          l.memory.boost(q.hist, 1, mem);
+          metric('memory').add(topKOfScores(mem, o).map((x) => x.index), q.target);
+        }
+        if (l.opts.memory) l.memory.boost(q.hist, l.mixer.beta, scores);
+        const top = topKOfScores(scores, o).map((x) => x.index);
+        metric(s.name).add(top, q.target);
+        if (S8) {
+          metric('fp32').add(top, q.target);
+          const s8 = S8.subarray(i * N, (i + 1) * N);
+          if (l.opts.memory) l.memory.boost(q.hist, l.mixer.beta, s8);
+          metric('int8').add(topKOfScores(s8, o).map((x) => x.index), q.target);
+        }
+      });
+    }
+    queue.length = 0;
+  };
   for (let ei = 0; ei < events.length; ei++) {
     const e = events[ei];
     if (ei % 2000 === 0) bar.update(ei, `steps ${steps}`);
     const w = Math.floor(e.ts / stepMs);
     if (w !== window) {
       if (!Number.isNaN(window)) {
+        flush();
         for (const l of learners) {
           const r = l.step();
           if (!r.skipped) {
@@ -140,6 +233,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       window = w;
     }
     if (e.kind === 'product') {
+      flush();
       features.apply(e);
       if (e.type === 'product_upsert') {
         const idx = catalog.index.get(e.itemId) as number;
@@ -150,7 +244,9 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     }
     if (!isPositive(e)) continue;
     const ie = e as InteractionEvent;
+    if (!catalog.index.has(ie.itemId)) flush();
     if (seenPositives === half && !staticLearner && o.withStatic !== false) {
+      flush();
       // static: the system's model trained once on the first half, then frozen
       staticLearner = new ContinualLearner(catalog, { ...baseOpts, teacher: false, maxPasses: o.staticEpochs ?? 3, minStepExamples: firstHalf.length * (o.staticEpochs ?? 3), replayRatio: 0 });
       for (let i = 0; i < catalog.size; i++) staticLearner.addProduct(i);
@@ -169,19 +265,10 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       metric('popular').add(popular.top(k, exclude), idx);
       metric('cooccur').add(cooccur.top(recentArr[0], k, exclude), idx);
       metric('knn').add(knn.top(recentArr, k, exclude), idx);
-      const ex = features.exampleFor(ie);
-      for (const s of scorers) {
-        const m = s.model();
-        const { vectors, dim } = s.vectors();
-        const u = m.userVector(ex.hist, ex.ctxKeys);
-        const top = topK(u, vectors, dim, { k, exclude, allowed }).map((x) => x.index);
-        metric(s.name).add(top, idx);
-        if (s.name === 'system') {
-          metric('fp32').add(top, idx);
-          if (!int8Cache || int8Cache.src !== vectors) int8Cache = { src: vectors, q: quantizeInt8(vectors, dim) };
-          metric('int8').add(topKInt8(u, int8Cache.q, { k, exclude, allowed }).map((x) => x.index), idx);
-        }
-      }
+      // the models are scored in batches at the end of the window (they change only at steps): same results
+      const q = features.exampleFor(ie);
+      queue.push({ target: idx, hist: q.hist, ctxKeys: q.ctxKeys, positives: user.positives, excludeSize: user.positives.size });
+      if (o.batchScoring === false) flush();
     }
     // learn from the event: features at once, the models at their next step
     const ex = features.exampleFor(ie);
@@ -194,11 +281,13 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     if (seenPositives < half) firstHalf.push(ex);
     seenPositives++;
   }
+  flush();
+  for (const c of vtCache.values()) c.vt.dispose();
   bar.finish(`steps ${steps}`);
   const results: Record<string, Metric> = {};
   for (const name of ['system', 'popular', 'cooccur', 'knn', 'static']) if (acc[name] || name !== 'static') results[name] = metric(name).metric();
   const comparisons: Record<string, Metric> = {};
-  for (const name of ['teacher', 'active', 'random', 'fp32', 'int8']) if (acc[name]) comparisons[name] = acc[name].metric();
+  for (const name of ['teacher', 'active', 'random', 'fp32', 'int8', 'twoTower', 'memory']) if (acc[name]) comparisons[name] = acc[name].metric();
   const ratio = (a: string, b: string) => {
     const x = acc[a]?.metric().hr;
     const y = acc[b]?.metric().hr;
@@ -219,11 +308,15 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       int8OverFp32: ratio('int8', 'fp32'),
     },
     evaluated,
+    /** HR@k per tenth of the scored positives, in time order. */
+    timeline: Object.fromEntries(Object.entries(acc).map(([name, a]) => [name, a.segments(10)])),
     positives: totalPositives,
     steps,
     rejectedSteps: rejected,
     backend: o.backend,
     activeBudget: compareBudget,
     sampleEvery,
+    memoryWeight: system.opts.memory ? system.mixer.beta : 0,
+    memoryPairs: system.memory.pairs,
   };
 }

@@ -38,7 +38,7 @@ export interface TowerConfig {
 export const STUDENT_DEFAULTS: TowerConfig = {
   dim: 64,
   hidden: 64,
-  historyLen: 20,
+  historyLen: 10,
   imageDim: 0,
   cross: false,
   useUserId: false,

@@ -6,8 +6,9 @@
 import type { TowerConfig } from '../model/config';
 import { itemTowerForward, userTowerForward, type ParamName, type TwoTowerModel } from '../model/two-tower';
 import { contextKeys } from '../train/features';
+import { TransitionMemory, type TransitionState } from '../model/transitions';
 import { decodeBundle, encodeBundle, bundleChecksum } from './bundle';
-import { dequantizeInt8, quantizeInt8, topK, topKInt8, type QuantizedVectors, type Scored } from './topk';
+import { dequantizeInt8, dotAll, dotAllInt8, quantizeInt8, topK, topKInt8, topKOfScores, type QuantizedVectors, type Scored } from './topk';
 
 export type VectorPrecision = 'int8' | 'fp32';
 
@@ -38,6 +39,15 @@ interface ArtifactTree {
   ctxKeys: Float64Array;
   ctxRows: Float32Array;
   user: Record<string, { shape: number[]; value: Float32Array }>;
+  /** The student's transition memory (each item's strongest successors) and its weight; absent: two-tower only. */
+  memory?: TransitionState & { beta: number };
+}
+
+export interface ArtifactMemory {
+  memory: TransitionMemory;
+  beta: number;
+  /** Successors kept per item (the strongest); default 100. */
+  maxNeighbours?: number;
 }
 
 const TOWER_PARAMS: ParamName[] = ['posLogit', 'attn', 'U1', 'ub1', 'U2', 'ub2', 'I1', 'ib1', 'I2', 'ib2', 'bw'];
@@ -64,8 +74,10 @@ export class ServingModel {
   private readonly ctx = new Map<number, number>();
   private readonly inputsF32: Float32Array;
   private readonly vectors: StoredVectors;
+  private readonly memory: TransitionMemory | null;
 
   private constructor(private readonly t: ArtifactTree) {
+    this.memory = t.memory ? TransitionMemory.fromState(t.memory) : null;
     t.itemIds.forEach((id, i) => this.index.set(id, i));
     for (let i = 0; i < t.ctxKeys.length; i++) this.ctx.set(t.ctxKeys[i], i);
     const qi = quantized(t.inputs);
@@ -80,7 +92,7 @@ export class ServingModel {
   }
 
   /** Builds the artifact from a trained model (its current weights). */
-  static fromModel(model: TwoTowerModel, precision: VectorPrecision = 'int8', extraMeta: Record<string, unknown> = {}): ServingModel {
+  static fromModel(model: TwoTowerModel, precision: VectorPrecision = 'int8', extraMeta: Record<string, unknown> = {}, memory?: ArtifactMemory): ServingModel {
     const cat = model.catalog;
     const d = model.cfg.dim;
     const inputs = new Float32Array(cat.size * d);
@@ -101,6 +113,7 @@ export class ServingModel {
       ctxKeys: Float64Array.from(cs.keys),
       ctxRows: cs.data,
       user,
+      ...(memory ? { memory: { ...memory.memory.state(memory.maxNeighbours ?? 100), beta: memory.beta } } : {}),
     });
   }
 
@@ -149,6 +162,25 @@ export class ServingModel {
     const opts = { k, exclude: ex, allowed: this.t.active };
     const res: Scored[] = q ? topKInt8(user, q, opts) : topK(user, this.vectors.fp32 as Float32Array, this.vectors.dim, opts);
     return res.map((r) => ({ itemId: this.t.itemIds[r.index], score: r.score }));
+  }
+
+  /**
+   * Top-k item ids for a user from their recent item ids (most recent first): the two-tower dot product plus, when the
+   * artifact has a transition memory, beta * log(1 + memory score). `exclude` ids and deleted items are left out.
+   */
+  recommend(recentItemIds: readonly string[], k: number, context: UserContext = {}, exclude: Iterable<string> = []): { itemId: string; score: number }[] {
+    const u = this.userVector(recentItemIds, context);
+    if (!this.memory || !this.t.memory) return this.topK(u, k, exclude);
+    const ex = new Set<number>();
+    for (const id of exclude) {
+      const i = this.index.get(id);
+      if (i !== undefined) ex.add(i);
+    }
+    const q = quantized(this.vectors);
+    const scores = q ? dotAllInt8(u, q) : dotAll(u, this.vectors.fp32 as Float32Array, this.vectors.dim);
+    const hist = recentItemIds.map((id) => this.index.get(id)).filter((i): i is number => i !== undefined);
+    this.memory.boost(hist, this.t.memory.beta, scores);
+    return topKOfScores(scores, { k, exclude: ex, allowed: this.t.active }).map((r) => ({ itemId: this.t.itemIds[r.index], score: r.score }));
   }
 
   /** Serialised artifact (binary bundle with a sha256 checksum). */

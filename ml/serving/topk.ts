@@ -107,3 +107,39 @@ export function topKInt8(user: Float32Array, q: QuantizedVectors, o: TopKOptions
   }
   return heap.result();
 }
+
+/** Dot product of `user` with every fp32 item vector. */
+export function dotAll(user: Float32Array, items: Float32Array, dim: number): Float32Array {
+  const n = Math.floor(items.length / dim);
+  const out = new Float32Array(n);
+  for (let i = 0, base = 0; i < n; i++, base += dim) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += user[j] * items[base + j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Dot product of `user` with every int8 item vector. */
+export function dotAllInt8(user: Float32Array, q: QuantizedVectors): Float32Array {
+  const out = new Float32Array(q.count);
+  const dim = q.dim;
+  for (let i = 0, base = 0; i < q.count; i++, base += dim) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += user[j] * q.codes[base + j];
+    out[i] = s * q.scales[i];
+  }
+  return out;
+}
+
+/** Top-k of precomputed scores. */
+export function topKOfScores(scores: ArrayLike<number>, o: TopKOptions): Scored[] {
+  const n = scores.length;
+  const heap = new TopKHeap(o.k);
+  const ok = allowedMask(n, o);
+  for (let i = 0; i < n; i++) {
+    const s = scores[i];
+    if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
+  }
+  return heap.result();
+}

@@ -8,6 +8,8 @@ import type { Catalog } from '../model/catalog';
 import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
 import { TwoTowerModel, type Distiller, type TrainExample } from '../model/two-tower';
 import { selectSamples, type SelectionMode } from './active';
+import { MemoryMixer, TransitionMemory } from '../model/transitions';
+import { dotAll, topKOfScores, type TopKOptions } from '../serving/topk';
 
 export interface LearnerOptions {
   student?: Partial<TowerConfig>;
@@ -25,6 +27,10 @@ export interface LearnerOptions {
   selection?: SelectionMode;
   /** Fraction of the window's pool trained on when selection is active or random. */
   budget?: number;
+  /** The transition memory (the student's wide half); false: the two-tower alone. */
+  memory?: boolean;
+  /** Held-out window samples ranked per step to choose the memory weight. */
+  mixSamples?: number;
   seed?: number;
 }
 
@@ -43,9 +49,11 @@ export interface StepReport {
 export const LEARNER_DEFAULTS = {
   teacherEvery: 4,
   replaySize: 20_000,
-  replayRatio: 1,
-  minStepExamples: 128,
-  maxPasses: 4,
+  replayRatio: 0.5,
+  minStepExamples: 0,
+  maxPasses: 1,
+  memory: true,
+  mixSamples: 4,
   selection: 'all' as SelectionMode,
   budget: 0.3,
   seed: 1,
@@ -119,6 +127,10 @@ export class ContinualLearner {
   private vectors: Float32Array = new Float32Array(0);
   private vectorCount = 0;
   private vectorsStale = true;
+  /** The student's wide half: item -> item transitions, learned at each step; and the weight it is mixed in with. */
+  readonly memory = new TransitionMemory(10);
+  readonly mixer = new MemoryMixer();
+  private vectorsStep = -1;
   /** Examples trained by the student and seconds spent doing so (throughput). */
   trainedExamples = 0;
   trainSeconds = 0;
@@ -287,10 +299,26 @@ export class ContinualLearner {
       selected = sel.indices.map((i, t) => ({ ...pool[i], weight: sel.weights[t] }));
     }
     report.selected = selected.length;
-    const set = this.stepSet(selected);
+    // the memory weight is chosen on window samples the model has not trained on: for a small (hourly) window, a few
+    // of its samples under the model as it is; for a large one, its newest samples after training on the rest
+    const holdout = this.opts.memory && selected === pool && pool.length > 400 ? 64 : 0;
     const ts = Date.now();
     this.student.begin();
-    const r = this.trainModel(this.student, set, this.distiller ?? undefined, lrScale);
+    const distiller = this.distiller ?? undefined;
+    let r: { ok: boolean; loss: number; n: number };
+    if (holdout > 0) {
+      r = this.trainModel(this.student, this.stepSet(pool.slice(0, pool.length - holdout)), distiller, lrScale);
+      this.vectorsStale = true;
+      if (r.ok) {
+        for (const ex of pool.slice(0, pool.length - holdout)) this.memory.learn(ex.hist, ex.target);
+        this.observeMixer(pool.slice(pool.length - holdout), holdout);
+        const r2 = this.trainModel(this.student, this.stepSet(pool.slice(pool.length - holdout)), distiller, lrScale);
+        r = { ok: r2.ok, loss: r2.loss, n: r.n + r2.n };
+      }
+    } else {
+      if (this.opts.memory) this.observeMixer(pool, this.opts.mixSamples);
+      r = this.trainModel(this.student, this.stepSet(selected), distiller, lrScale);
+    }
     this.trainSeconds += (Date.now() - ts) / 1000;
     this.trainedExamples += r.n;
     report.examples = r.n;
@@ -299,12 +327,44 @@ export class ContinualLearner {
       this.student.rollback();
       report.accepted = false;
       report.reason = 'non-finite weights';
-    } else this.student.commit();
+    } else {
+      this.student.commit();
+      if (this.opts.memory) for (const ex of holdout > 0 ? pool.slice(pool.length - holdout) : pool) this.memory.learn(ex.hist, ex.target);
+    }
     this.remember(pool);
     this.pending = [];
     this.vectorsStale = true;
     report.seconds = (Date.now() - t0) / 1000;
     return report;
+  }
+
+  /**
+   * Ranks up to `n` samples (not trained on yet) against the whole catalog under each memory weight of the grid.
+   * Uses the item vectors of a recent step (refreshed at least every 50 steps): the weight moves slowly.
+   */
+  private observeMixer(samples: readonly TrainExample[], n: number): void {
+    if (samples.length === 0) return;
+    if (this.vectorsStale && (this.vectorsStep < 0 || this.steps - this.vectorsStep >= 50 || n > 8)) this.itemVectors();
+    const { vectors, dim } = this.vectors.length > 0 ? { vectors: this.vectors, dim: this.student.vectorDim } : this.itemVectors();
+    const allowed = this.catalog.active;
+    const picks = samples.length <= n ? samples : Array.from({ length: n }, () => samples[this.rng.int(samples.length)]);
+    for (const ex of picks) {
+      const dots = dotAll(this.student.userVector(ex.hist, ex.ctxKeys), vectors, dim);
+      this.mixer.observe(dots, ex.hist, ex.target, this.memory, new Set(ex.hist), allowed);
+    }
+  }
+
+  /** Student scores of every catalog item for a user: two-tower dot product + beta * log(1 + memory score). */
+  scoreAll(hist: ArrayLike<number>, ctxKeys: readonly number[], vectors?: { vectors: Float32Array; dim: number }): Float32Array {
+    const v = vectors ?? this.itemVectors();
+    const scores = dotAll(this.student.userVector(hist, ctxKeys), v.vectors, v.dim);
+    if (this.opts.memory) this.memory.boost(hist, this.mixer.beta, scores);
+    return scores;
+  }
+
+  /** Top-k catalog indices for a user (recent positives most recent first). */
+  recommend(hist: ArrayLike<number>, ctxKeys: readonly number[], o: TopKOptions): number[] {
+    return topKOfScores(this.scoreAll(hist, ctxKeys), { allowed: this.catalog.active, ...o }).map((x) => x.index);
   }
 
   /** Student item vectors as of the last step; items added since are computed from their content with the same weights. */
@@ -314,6 +374,7 @@ export class ContinualLearner {
       this.vectors = this.student.itemVectors();
       this.vectorCount = this.catalog.size;
       this.vectorsStale = false;
+      this.vectorsStep = this.steps;
       this.changedItems.clear();
     }
     if (this.changedItems.size > 0) {

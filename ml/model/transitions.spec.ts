@@ -1,0 +1,61 @@
+import { MemoryMixer, MIX_BETAS, TransitionMemory } from './transitions';
+
+describe('transition memory', () => {
+  it('weights a successor by how recent the earlier positive was (1/k) and scores users from their recent positives', () => {
+    const m = new TransitionMemory(3);
+    m.learn([0], 1); // 0 -> 1 (k = 1)
+    m.learn([1, 0], 2); // 1 -> 2 (1), 0 -> 2 (1/2)
+    m.learn([2, 1, 0, 5], 3); // 2 -> 3 (1), 1 -> 3 (1/2), 0 -> 3 (1/3); 5 is beyond the window
+    expect(m.score([0], 1)).toBe(1);
+    expect(m.score([0], 2)).toBe(0.5);
+    expect(m.score([5], 3)).toBe(0);
+    // a user whose recent positives are [1, 0]: m(3) = 1/2 (from 1) + (1/2) * (1/3) (from 0, second most recent)
+    expect(m.score([1, 0], 3)).toBeCloseTo(0.5 + 1 / 6, 12);
+    const seen = new Map<number, number>();
+    m.forEach([1, 0], (x, s) => seen.set(x, s));
+    expect(seen.get(3)).toBeCloseTo(m.score([1, 0], 3), 12);
+    expect(seen.get(2)).toBeCloseTo(m.score([1, 0], 2), 12);
+    const scores = new Float32Array(6);
+    m.boost([1, 0], 2, scores);
+    expect(scores[3]).toBeCloseTo(2 * Math.log1p(m.score([1, 0], 3)), 6);
+    expect(scores[4]).toBe(0);
+  });
+
+  it("round-trips its state, and a capped state keeps each item's strongest successors", () => {
+    const m = new TransitionMemory(10);
+    for (let i = 0; i < 5; i++) m.learn([0], 1);
+    for (let i = 0; i < 3; i++) m.learn([0], 2);
+    m.learn([0], 3);
+    const back = TransitionMemory.fromState(m.state());
+    for (const x of [1, 2, 3]) expect(back.score([0], x)).toBe(m.score([0], x));
+    const capped = TransitionMemory.fromState(m.state(2));
+    expect(capped.score([0], 1)).toBe(5);
+    expect(capped.score([0], 2)).toBe(3);
+    expect(capped.score([0], 3)).toBe(0);
+  });
+
+  it('mixes the memory in when it predicts held-out positives, and leaves it out when it does not', () => {
+    const n = 200;
+    const allowed = new Array<boolean>(n).fill(true);
+    // memory that knows every transition i -> i + 1; two-tower scores that are noise
+    const memory = new TransitionMemory(1);
+    for (let i = 0; i + 1 < n; i++) for (let r = 0; r < 3; r++) memory.learn([i], i + 1);
+    const useful = new MemoryMixer(0);
+    let seed = 1;
+    const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    for (let t = 0; t < 100; t++) {
+      const p = t % (n - 1);
+      useful.observe(Float32Array.from({ length: n }, noise), [p], p + 1, memory, null, allowed);
+    }
+    expect(useful.beta).toBeGreaterThan(0);
+    // the two-tower ranks the target first, the memory points elsewhere
+    const misleading = new MemoryMixer(MIX_BETAS[MIX_BETAS.length - 1]);
+    for (let t = 0; t < 100; t++) {
+      const p = t % (n - 3);
+      const dots = Float32Array.from({ length: n }, noise);
+      dots[p + 2] = 5;
+      misleading.observe(dots, [p], p + 2, memory, null, allowed);
+    }
+    expect(misleading.beta).toBe(0);
+  });
+});

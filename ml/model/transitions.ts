@@ -1,0 +1,168 @@
+/**
+ * Transition memory: the memorising ("wide") half of the student, beside the two-tower ("deep") half, as in Wide & Deep
+ * (history item x candidate item crosses) and FPMC (factorisation + a Markov chain over consecutive items).
+ *
+ * It counts, over the training samples of every step, how often item j followed item p among a user's positives,
+ * weighted 1/k when p was the user's k-th most recent positive (k <= window). For a user whose recent positives are
+ * p_1..p_w (most recent first), candidate x gets the memory score m(x) = sum_k (1/k) W[p_k -> x], and the student
+ * scores s(x) = [u, 1] . [v_x, b_x] + beta * log(1 + m(x)).
+ *
+ * It changes only at training steps, so it is part of a model version (frozen in a static model), and `beta` is
+ * chosen continually by `MemoryMixer` on samples the model has not trained on yet.
+ */
+
+export interface TransitionState {
+  window: number;
+  from: Int32Array;
+  to: Int32Array;
+  weight: Float32Array;
+}
+
+export class TransitionMemory {
+  private readonly w = new Map<number, Map<number, number>>();
+  private acc = new Float64Array(1024);
+  private touched: number[] = [];
+  pairs = 0;
+
+  constructor(readonly window = 10) {}
+
+  /** Learns one positive: `hist` = the user's positives before it, most recent first. */
+  learn(hist: ArrayLike<number>, target: number): void {
+    const n = Math.min(this.window, hist.length);
+    for (let k = 0; k < n; k++) {
+      const p = hist[k];
+      if (p === target) continue;
+      let m = this.w.get(p);
+      if (!m) this.w.set(p, (m = new Map()));
+      const before = m.get(target);
+      if (before === undefined) this.pairs++;
+      m.set(target, (before ?? 0) + 1 / (k + 1));
+    }
+  }
+
+  /** m(item) for a user with these recent positives (most recent first). */
+  score(hist: ArrayLike<number>, item: number): number {
+    let s = 0;
+    const n = Math.min(this.window, hist.length);
+    for (let k = 0; k < n; k++) {
+      const x = this.w.get(hist[k])?.get(item);
+      if (x !== undefined) s += x / (k + 1);
+    }
+    return s;
+  }
+
+  /**
+   * Calls fn(x, m(x)) for every item with m(x) > 0 for a user with these recent positives (most recent first).
+   */
+  forEach(hist: ArrayLike<number>, fn: (item: number, m: number) => void): void {
+    const n = Math.min(this.window, hist.length);
+    for (let k = 0; k < n; k++) {
+      const m = this.w.get(hist[k]);
+      if (!m) continue;
+      const wk = 1 / (k + 1);
+      for (const [x, wx] of m) {
+        if (x >= this.acc.length) {
+          const a = new Float64Array(Math.max(x + 1, this.acc.length * 2));
+          a.set(this.acc);
+          this.acc = a;
+        }
+        if (this.acc[x] === 0) this.touched.push(x);
+        this.acc[x] += wk * wx;
+      }
+    }
+    for (const x of this.touched) {
+      fn(x, this.acc[x]);
+      this.acc[x] = 0;
+    }
+    this.touched.length = 0;
+  }
+
+  /** scores[x] += beta * log(1 + m(x)) for every item x < scores.length with m(x) > 0. */
+  boost(hist: ArrayLike<number>, beta: number, scores: Float32Array | Float64Array): void {
+    if (beta === 0) return;
+    this.forEach(hist, (x, m) => {
+      if (x < scores.length) scores[x] += beta * Math.log1p(m);
+    });
+  }
+
+  /** The pairs, or each item's `maxNeighbours` strongest successors when given (a serving artifact's cap). */
+  state(maxNeighbours = 0): TransitionState {
+    const from: number[] = [];
+    const to: number[] = [];
+    const weight: number[] = [];
+    for (const [p, m] of this.w) {
+      let entries = Array.from(m);
+      if (maxNeighbours > 0 && entries.length > maxNeighbours) entries = entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxNeighbours);
+      for (const [x, v] of entries) {
+        from.push(p);
+        to.push(x);
+        weight.push(v);
+      }
+    }
+    return { window: this.window, from: Int32Array.from(from), to: Int32Array.from(to), weight: Float32Array.from(weight) };
+  }
+
+  static fromState(s: TransitionState): TransitionMemory {
+    const t = new TransitionMemory(s.window);
+    for (let i = 0; i < s.from.length; i++) {
+      let m = t.w.get(s.from[i]);
+      if (!m) t.w.set(s.from[i], (m = new Map()));
+      m.set(s.to[i], s.weight[i]);
+      t.pairs++;
+    }
+    return t;
+  }
+}
+
+/** The weights of the memory term the mixer chooses from (0: the two-tower alone). */
+export const MIX_BETAS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32] as const;
+
+/**
+ * Chooses beta continually: before a step trains on its window, a few of the window's samples (not yet trained on, so
+ * held out) are ranked against the whole catalog under every beta of the grid; each beta keeps an exponentially
+ * decayed sum of the reciprocal-rank-style gain 1/log2(rank + 2) of the target (NDCG@k when rank < k), and the best
+ * one is used until the next step.
+ */
+export class MemoryMixer {
+  readonly gain = new Float64Array(MIX_BETAS.length);
+  samples = 0;
+  beta: number;
+
+  constructor(
+    initialBeta = 1,
+    readonly decay = 0.998,
+    readonly k = 10,
+  ) {
+    this.beta = initialBeta;
+  }
+
+  /**
+   * `dots`: the deep scores of every catalog item for this sample's user; `exclude`: items not rankable (the user's
+   * past positives); `allowed`: live items.
+   */
+  observe(dots: Float32Array, hist: ArrayLike<number>, target: number, memory: TransitionMemory, exclude: ReadonlySet<number> | null, allowed: ArrayLike<boolean>): void {
+    if (target >= dots.length) return;
+    const mt = Math.log1p(memory.score(hist, target));
+    const dt = dots[target];
+    // rank under beta = number of rankable items with a higher score: count, per beta, with the sparse memory terms
+    const higher = new Int32Array(MIX_BETAS.length);
+    const n = dots.length;
+    const boosted = new Float32Array(n);
+    memory.forEach(hist, (x, m) => {
+      if (x < n) boosted[x] = Math.log1p(m);
+    });
+    for (let x = 0; x < n; x++) {
+      if (x === target || !allowed[x] || (exclude && exclude.has(x))) continue;
+      const mx = boosted[x];
+      const dx = dots[x];
+      for (let b = 0; b < MIX_BETAS.length; b++) if (dx + MIX_BETAS[b] * mx > dt + MIX_BETAS[b] * mt) higher[b]++;
+    }
+    for (let b = 0; b < MIX_BETAS.length; b++) {
+      this.gain[b] = this.decay * this.gain[b] + (higher[b] < this.k ? 1 / Math.log2(higher[b] + 2) : 0);
+    }
+    this.samples++;
+    let best = 0;
+    for (let b = 1; b < MIX_BETAS.length; b++) if (this.gain[b] > this.gain[best]) best = b;
+    if (this.samples >= 20) this.beta = MIX_BETAS[best];
+  }
+}
