@@ -14,7 +14,7 @@ describe('evaluation protocol', () => {
     expect(Object.keys(report.results).sort()).toEqual(['cooccur', 'knn', 'popular', 'static', 'system']);
     expect(report.events).toBe(shop.products.length + shop.interactions.length);
     const comparisons = report.comparisons as Record<string, { hr: number }>;
-    expect(Object.keys(comparisons).sort()).toEqual(['active', 'fp32', 'int8', 'memory', 'random', 'teacher', 'twoTower']);
+    expect(Object.keys(comparisons).sort()).toEqual(['active', 'activeTwoTower', 'fp32', 'int8', 'memory', 'random', 'randomTwoTower', 'teacher', 'twoTower']);
     expect(report.results.system.hr).toBeGreaterThan(report.results.popular.hr);
     expect(report.trainExamplesPerSecond).toBeGreaterThan(0);
   });

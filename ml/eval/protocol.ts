@@ -195,6 +195,10 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       queue.forEach((q, i) => {
         const o = { k, exclude: excludes[i], allowed };
         const scores = S.subarray(i * N, (i + 1) * N);
+        if ((s.name === 'active' || s.name === 'random') && l.opts.memory) {
+          // selection changes what the towers train on (the memory counts every sample): compare the towers alone too
+          metric(`${s.name}TwoTower`).add(topKOfScores(scores, o).map((x) => x.index), q.target);
+        }
         if (s.name === 'system' && l.opts.memory) {
           // the halves of the student alone: the two-tower (deep) and the transition memory (wide)
           metric('twoTower').add(topKOfScores(scores, o).map((x) => x.index), q.target);
@@ -287,7 +291,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   const results: Record<string, Metric> = {};
   for (const name of ['system', 'popular', 'cooccur', 'knn', 'static']) if (acc[name] || name !== 'static') results[name] = metric(name).metric();
   const comparisons: Record<string, Metric> = {};
-  for (const name of ['teacher', 'active', 'random', 'fp32', 'int8', 'twoTower', 'memory']) if (acc[name]) comparisons[name] = acc[name].metric();
+  for (const name of ['teacher', 'active', 'random', 'activeTwoTower', 'randomTwoTower', 'fp32', 'int8', 'twoTower', 'memory']) if (acc[name]) comparisons[name] = acc[name].metric();
   const ratio = (a: string, b: string) => {
     const x = acc[a]?.metric().hr;
     const y = acc[b]?.metric().hr;
@@ -305,6 +309,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       systemOverStatic: ratio('system', 'static'),
       studentOverTeacher: ratio('system', 'teacher'),
       activeOverRandom: ratio('active', 'random'),
+      activeOverRandomTwoTower: ratio('activeTwoTower', 'randomTwoTower'),
       int8OverFp32: ratio('int8', 'fp32'),
     },
     evaluated,

@@ -34,6 +34,19 @@ describe('transition memory', () => {
     expect(capped.score([0], 3)).toBe(0);
   });
 
+  it("keeps each item's successor list bounded, holding on to the strongest successors", () => {
+    const m = new TransitionMemory(1, 4);
+    for (let r = 0; r < 10; r++) m.learn([0], 1);
+    for (let r = 0; r < 5; r++) m.learn([0], 2);
+    for (let x = 3; x < 40; x++) m.learn([0], x);
+    let listed = 0;
+    m.forEach([0], () => listed++);
+    expect(listed).toBeLessThan(8);
+    expect(m.pairs).toBe(listed);
+    expect(m.score([0], 1)).toBe(10);
+    expect(m.score([0], 2)).toBe(5);
+  });
+
   it('mixes the memory in when it predicts held-out positives, and leaves it out when it does not', () => {
     const n = 200;
     const allowed = new Array<boolean>(n).fill(true);

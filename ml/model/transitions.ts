@@ -13,6 +13,7 @@
 
 export interface TransitionState {
   window: number;
+  maxSuccessors?: number;
   from: Int32Array;
   to: Int32Array;
   weight: Float32Array;
@@ -24,7 +25,15 @@ export class TransitionMemory {
   private touched: number[] = [];
   pairs = 0;
 
-  constructor(readonly window = 10) {}
+  /**
+   * @param window how many of the user's most recent positives count (the k-th weighs 1/k)
+   * @param maxSuccessors each item keeps at most this many successors: when a list reaches twice the cap it is cut
+   *   back to its strongest `maxSuccessors` (space-saving style), so memory stays bounded by items x 2 x cap
+   */
+  constructor(
+    readonly window = 10,
+    readonly maxSuccessors = 200,
+  ) {}
 
   /** Learns one positive: `hist` = the user's positives before it, most recent first. */
   learn(hist: ArrayLike<number>, target: number): void {
@@ -37,7 +46,16 @@ export class TransitionMemory {
       const before = m.get(target);
       if (before === undefined) this.pairs++;
       m.set(target, (before ?? 0) + 1 / (k + 1));
+      if (m.size >= 2 * this.maxSuccessors) this.prune(p, m);
     }
+  }
+
+  private prune(p: number, m: Map<number, number>): void {
+    const keep = Array.from(m)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, this.maxSuccessors);
+    this.pairs -= m.size - keep.length;
+    this.w.set(p, new Map(keep));
   }
 
   /** m(item) for a user with these recent positives (most recent first). */
@@ -99,11 +117,11 @@ export class TransitionMemory {
         weight.push(v);
       }
     }
-    return { window: this.window, from: Int32Array.from(from), to: Int32Array.from(to), weight: Float32Array.from(weight) };
+    return { window: this.window, maxSuccessors: this.maxSuccessors, from: Int32Array.from(from), to: Int32Array.from(to), weight: Float32Array.from(weight) };
   }
 
   static fromState(s: TransitionState): TransitionMemory {
-    const t = new TransitionMemory(s.window);
+    const t = new TransitionMemory(s.window, s.maxSuccessors ?? 200);
     for (let i = 0; i < s.from.length; i++) {
       let m = t.w.get(s.from[i]);
       if (!m) t.w.set(s.from[i], (m = new Map()));

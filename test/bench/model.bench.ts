@@ -30,7 +30,15 @@ function artifactBytes(): Record<string, number> {
   feedEvents(features, [learner], shopEvents(shop), 1e15);
   const int8 = ServingModel.fromModel(learner.student, 'int8').save().length;
   const fp32 = ServingModel.fromModel(learner.student, 'fp32').save().length;
-  return { catalogItems: features.catalog.size, artifactBytesInt8: int8, artifactBytesFp32: fp32 };
+  const withMemory = ServingModel.fromModel(learner.student, 'int8', {}, { memory: learner.memory, beta: learner.mixer.beta }).save().length;
+  return {
+    catalogItems: features.catalog.size,
+    artifactBytesInt8: int8,
+    artifactBytesFp32: fp32,
+    artifactBytesInt8WithMemory: withMemory,
+    memoryPairs: learner.memory.pairs,
+    clicks: shop.interactions.length,
+  };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
