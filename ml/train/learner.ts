@@ -299,25 +299,18 @@ export class ContinualLearner {
       selected = sel.indices.map((i, t) => ({ ...pool[i], weight: sel.weights[t] }));
     }
     report.selected = selected.length;
-    // the memory weight is chosen on window samples the model has not trained on: for a small (hourly) window, a few
-    // of its samples under the model as it is; for a large one, its newest samples after training on the rest
-    const holdout = this.opts.memory && selected === pool && pool.length > 400 ? 64 : 0;
+    // the memory weight is chosen on window samples not learned from yet: for a small (hourly) window, a few of its
+    // samples before the step; for a large one (a first or catch-up step), its newest samples after the towers took
+    // their one pass and the memory learnt the rest (the towers saw them once among thousands; the memory not at all)
+    const holdout = this.opts.memory && pool.length > 400 ? 32 : 0;
     const ts = Date.now();
     this.student.begin();
-    const distiller = this.distiller ?? undefined;
-    let r: { ok: boolean; loss: number; n: number };
-    if (holdout > 0) {
-      r = this.trainModel(this.student, this.stepSet(pool.slice(0, pool.length - holdout)), distiller, lrScale);
+    if (this.opts.memory && holdout === 0) this.observeMixer(pool, this.opts.mixSamples);
+    const r = this.trainModel(this.student, this.stepSet(selected), this.distiller ?? undefined, lrScale);
+    if (holdout > 0 && r.ok) {
+      for (const ex of pool.slice(0, pool.length - holdout)) this.memory.learn(ex.hist, ex.target);
       this.vectorsStale = true;
-      if (r.ok) {
-        for (const ex of pool.slice(0, pool.length - holdout)) this.memory.learn(ex.hist, ex.target);
-        this.observeMixer(pool.slice(pool.length - holdout), holdout);
-        const r2 = this.trainModel(this.student, this.stepSet(pool.slice(pool.length - holdout)), distiller, lrScale);
-        r = { ok: r2.ok, loss: r2.loss, n: r.n + r2.n };
-      }
-    } else {
-      if (this.opts.memory) this.observeMixer(pool, this.opts.mixSamples);
-      r = this.trainModel(this.student, this.stepSet(selected), distiller, lrScale);
+      this.observeMixer(pool.slice(pool.length - holdout), holdout);
     }
     this.trainSeconds += (Date.now() - ts) / 1000;
     this.trainedExamples += r.n;
