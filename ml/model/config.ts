@@ -21,8 +21,6 @@ export interface TowerConfig {
   sparseLr: number;
   /** Row-wise optimizer of the embedding tables. */
   sparseOptimizer: 'adagrad' | 'adam';
-  /** Adagrad accumulator decay per row update (1 = plain Adagrad, whose step size only shrinks). */
-  sparseDecay: number;
   denseLr: number;
   /** Popularity-sampled negatives shared by a batch (plus in-batch negatives). */
   negatives: number;
@@ -49,7 +47,6 @@ export const STUDENT_DEFAULTS: TowerConfig = {
   tokenMinCount: 2,
   sparseLr: 0.15,
   sparseOptimizer: 'adagrad',
-  sparseDecay: 1,
   denseLr: 0.003,
   negatives: 128,
   chunk: 128,

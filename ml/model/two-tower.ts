@@ -213,7 +213,6 @@ export class TwoTowerModel {
         minCount,
         optimizer: cfg.sparseOptimizer ?? 'adagrad',
         learningRate: cfg.sparseLr,
-        accumulatorDecay: cfg.sparseDecay ?? 1,
         initScale,
         seed,
       });

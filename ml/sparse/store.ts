@@ -17,11 +17,6 @@ export interface SparseStoreOptions {
   optimizer?: SparseOptimizer;
   learningRate?: number;
   initScale?: number;
-  /**
-   * Adagrad only: the squared-gradient accumulator decays by this factor at every update of its row (1 = plain
-   * Adagrad). Below 1 the row's step size stops shrinking forever, which a stream that never ends needs.
-   */
-  accumulatorDecay?: number;
   seed?: number;
 }
 
@@ -32,7 +27,6 @@ export interface SparseStoreState {
   optimizer: SparseOptimizer;
   learningRate: number;
   initScale: number;
-  accumulatorDecay?: number;
   keys: number[];
   data: Float32Array;
   slot1: Float32Array;
@@ -78,11 +72,6 @@ export class RowGrads {
     const d = this.data;
     for (let j = 0; j < w; j++) d[o + j] += scale * src[off + j];
   }
-  toMap(): Map<number, Float32Array> {
-    const m = new Map<number, Float32Array>();
-    this.rows.forEach((r, s) => m.set(r, this.data.slice(s * this.width, (s + 1) * this.width)));
-    return m;
-  }
 }
 
 export class SparseEmbeddingStore {
@@ -92,7 +81,6 @@ export class SparseEmbeddingStore {
   readonly optimizer: SparseOptimizer;
   learningRate: number;
   readonly initScale: number;
-  readonly accumulatorDecay: number;
   /** Row-major rows: data[row * dim + j]. */
   data: Float32Array;
   private slot1: Float32Array;
@@ -118,7 +106,6 @@ export class SparseEmbeddingStore {
     this.optimizer = o.optimizer ?? 'adagrad';
     this.learningRate = o.learningRate ?? 0.05;
     this.initScale = o.initScale ?? 0.05;
-    this.accumulatorDecay = o.accumulatorDecay ?? 1;
     this.rng = new Rng(o.seed ?? 1);
     const initialRows = Math.min(o.capacity, 1024);
     this.data = new Float32Array(initialRows * this.dim);
@@ -251,10 +238,9 @@ export class SparseEmbeddingStore {
       const go = s * d;
       if (this.journal && !this.journal.has(r)) this.journal.set(r, this.snapshotRow(r));
       if (this.optimizer === 'adagrad') {
-        const decay = this.accumulatorDecay;
         for (let j = 0; j < d; j++) {
           const g = G[go + j];
-          const a = (this.slot1[base + j] = decay * this.slot1[base + j] + g * g);
+          const a = (this.slot1[base + j] += g * g);
           this.data[base + j] -= (lr * g) / Math.sqrt(a + ADAGRAD_INITIAL_ACCUMULATOR);
         }
       } else {
@@ -345,7 +331,6 @@ export class SparseEmbeddingStore {
       optimizer: this.optimizer,
       learningRate: this.learningRate,
       initScale: this.initScale,
-      accumulatorDecay: this.accumulatorDecay,
       keys,
       data: pick(this.data, d),
       slot1: pick(this.slot1, d),
@@ -362,7 +347,6 @@ export class SparseEmbeddingStore {
       optimizer: s.optimizer,
       learningRate: s.learningRate,
       initScale: s.initScale,
-      accumulatorDecay: s.accumulatorDecay,
       seed,
     });
     st.grow(Math.max(1, s.keys.length));

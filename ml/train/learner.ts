@@ -307,11 +307,15 @@ export class ContinualLearner {
     this.student.begin();
     if (this.opts.memory && holdout === 0) this.observeMixer(pool, this.opts.mixSamples);
     const r = this.trainModel(this.student, this.stepSet(selected), this.distiller ?? undefined, lrScale);
+    // the memory counts every sample of the window (counts cannot turn non-finite, so a rejected tower step keeps them)
+    let learnt = 0;
     if (holdout > 0 && r.ok) {
-      for (const ex of pool.slice(0, pool.length - holdout)) this.memory.learn(ex.hist, ex.target);
+      learnt = pool.length - holdout;
+      for (const ex of pool.slice(0, learnt)) this.memory.learn(ex.hist, ex.target);
       this.vectorsStale = true;
-      this.observeMixer(pool.slice(pool.length - holdout), holdout);
+      this.observeMixer(pool.slice(learnt), holdout);
     }
+    if (this.opts.memory) for (const ex of pool.slice(learnt)) this.memory.learn(ex.hist, ex.target);
     this.trainSeconds += (Date.now() - ts) / 1000;
     this.trainedExamples += r.n;
     report.examples = r.n;
@@ -320,10 +324,7 @@ export class ContinualLearner {
       this.student.rollback();
       report.accepted = false;
       report.reason = 'non-finite weights';
-    } else {
-      this.student.commit();
-      if (this.opts.memory) for (const ex of holdout > 0 ? pool.slice(pool.length - holdout) : pool) this.memory.learn(ex.hist, ex.target);
-    }
+    } else this.student.commit();
     this.remember(pool);
     this.pending = [];
     this.vectorsStale = true;
@@ -348,8 +349,8 @@ export class ContinualLearner {
   }
 
   /** Student scores of every catalog item for a user: two-tower dot product + beta * log(1 + memory score). */
-  scoreAll(hist: ArrayLike<number>, ctxKeys: readonly number[], vectors?: { vectors: Float32Array; dim: number }): Float32Array {
-    const v = vectors ?? this.itemVectors();
+  scoreAll(hist: ArrayLike<number>, ctxKeys: readonly number[]): Float32Array {
+    const v = this.itemVectors();
     const scores = dotAll(this.student.userVector(hist, ctxKeys), v.vectors, v.dim);
     if (this.opts.memory) this.memory.boost(hist, this.mixer.beta, scores);
     return scores;
