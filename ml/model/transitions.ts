@@ -144,6 +144,8 @@ export const MIX_BETAS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32] as const;
 export class MemoryMixer {
   readonly gain = new Float64Array(MIX_BETAS.length);
   samples = 0;
+  /** Work marks per catalog item (1: not rankable, 2: scored by the memory), cleared after each use. */
+  private skip = new Uint8Array(0);
   beta: number;
 
   constructor(
@@ -160,21 +162,42 @@ export class MemoryMixer {
    */
   observe(dots: Float32Array, hist: ArrayLike<number>, target: number, memory: TransitionMemory, exclude: ReadonlySet<number> | null, allowed: ArrayLike<boolean>): void {
     if (target >= dots.length) return;
+    const nb = MIX_BETAS.length;
     const mt = Math.log1p(memory.score(hist, target));
     const dt = dots[target];
-    // rank under beta = number of rankable items with a higher score: count, per beta, with the sparse memory terms
-    const higher = new Int32Array(MIX_BETAS.length);
+    // rank under beta = number of rankable items with a higher score. Items the memory scores (few) are compared under
+    // every beta; for the others the score is the deep one alone, and since the target's threshold dt + beta * mt grows
+    // with beta, each is counted for the betas up to the first threshold it does not pass.
     const n = dots.length;
-    const boosted = new Float32Array(n);
-    memory.forEach(hist, (x, m) => {
-      if (x < n) boosted[x] = Math.log1p(m);
-    });
-    for (let x = 0; x < n; x++) {
-      if (x === target || !allowed[x] || (exclude && exclude.has(x))) continue;
-      const mx = boosted[x];
-      const dx = dots[x];
-      for (let b = 0; b < MIX_BETAS.length; b++) if (dx + MIX_BETAS[b] * mx > dt + MIX_BETAS[b] * mt) higher[b]++;
+    if (this.skip.length < n) this.skip = new Uint8Array(Math.max(n, 2 * this.skip.length));
+    const skip = this.skip;
+    const marked: number[] = [target];
+    skip[target] = 1;
+    if (exclude) {
+      for (const x of exclude) {
+        if (x < n && skip[x] === 0) {
+          skip[x] = 1;
+          marked.push(x);
+        }
+      }
     }
+    const higher = new Int32Array(nb);
+    memory.forEach(hist, (x, m) => {
+      if (x >= n || skip[x] === 1) return;
+      skip[x] = 2;
+      marked.push(x);
+      if (!allowed[x]) return;
+      const mx = Math.log1p(m);
+      for (let b = 0; b < nb; b++) if (dots[x] + MIX_BETAS[b] * mx > dt + MIX_BETAS[b] * mt) higher[b]++;
+    });
+    const thr = new Float64Array(nb);
+    for (let b = 0; b < nb; b++) thr[b] = dt + MIX_BETAS[b] * mt;
+    for (let x = 0; x < n; x++) {
+      const dx = dots[x];
+      if (dx <= thr[0] || skip[x] !== 0 || !allowed[x]) continue;
+      for (let b = 0; b < nb && dx > thr[b]; b++) higher[b]++;
+    }
+    for (const x of marked) skip[x] = 0;
     for (let b = 0; b < MIX_BETAS.length; b++) {
       this.gain[b] = this.decay * this.gain[b] + (higher[b] < this.k ? 1 / Math.log2(higher[b] + 2) : 0);
     }

@@ -9,8 +9,10 @@
  *
  * Training: tfjs runs the towers on gathered rows; the sampled-softmax loss (in-batch + popularity-sampled negatives,
  * log-Q corrected, optional distillation from a teacher's scores over the same candidates) is computed in typed arrays;
- * its gradients flow back through the towers with tf.grads (vector-Jacobian product), and the returned gradients of the
- * gathered rows are applied to the touched sparse rows only.
+ * its gradients flow back through the towers with tf.valueAndGrads (the attention ops with hand-written gradients that
+ * suit the wasm kernels), and the returned gradients of the gathered rows are spread to the id and content rows (the
+ * bag transposed per content row) and applied to the touched sparse rows only. gradients.spec.ts checks the whole
+ * chain against finite differences.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
@@ -54,6 +56,7 @@ export interface TwoTowerState {
 
 export interface Gathered {
   histT: tf.Tensor3D;
+  /** Attention-logit bias per history position: 0, or -1e9 for padding. */
   maskT: tf.Tensor2D;
   ctxT: tf.Tensor2D;
   candT: tf.Tensor2D;
@@ -64,6 +67,13 @@ export interface Gathered {
 export interface BatchResult {
   loss: number;
   finite: boolean;
+}
+
+export type StoreName = 'item' | 'token' | 'ctx' | 'bias';
+
+export interface BatchGradients extends BatchResult {
+  dense: Map<ParamName, Float32Array>;
+  rows: Record<StoreName, RowGrads>;
 }
 
 /**
@@ -83,19 +93,89 @@ const mm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
-/** Batched a . b ([B, m, k] x [B, k, n]) with explicit transposes in its gradient (see mm). */
-const bmm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const a = args[0] as tf.Tensor3D;
-  const b = args[1] as tf.Tensor3D;
-  (args[2] as tf.GradSaveFunc)([a, b]);
+/**
+ * Attention logits h_bl . w ([B, L, d] x [d, 1] -> [B, L]). The gradient of w is summed per example as a batched
+ * [1, L] x [L, d] product: a plain [1, B*L] x [B*L, d] matMul repacks the whole history on wasm and runs slower.
+ */
+const attnLogits = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const h = args[0] as tf.Tensor3D;
+  const w = args[1] as tf.Tensor2D;
+  const [B, L, d] = h.shape;
+  (args[2] as tf.GradSaveFunc)([h, w]);
   return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor3D, tf.transpose(saved[1] as tf.Tensor3D, [0, 2, 1])),
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor3D, [0, 2, 1]), dy as tf.Tensor3D),
-    ],
+    value: tf.reshape(tf.matMul(tf.reshape(h, [B * L, d]) as tf.Tensor2D, w), [B, L]),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = dy as tf.Tensor2D;
+      return [
+        tf.reshape(tf.matMul(tf.reshape(g, [B * L, 1]) as tf.Tensor2D, tf.reshape(saved[1], [1, d]) as tf.Tensor2D), [B, L, d]),
+        tf.reshape(tf.sum(tf.matMul(tf.reshape(g, [B, 1, L]) as tf.Tensor3D, saved[0] as tf.Tensor3D), 0), [d, 1]),
+      ];
+    },
   };
-}) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+}) as (h: tf.Tensor3D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Attention pooling a . h ([B, 1, L] x [B, L, d]). Gradients without transposes: that of h is a broadcast product,
+ * that of a is h . dy with dy [B, 1, d] read as [B, d, 1] (the same memory).
+ */
+const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const a = args[0] as tf.Tensor3D;
+  const h = args[1] as tf.Tensor3D;
+  (args[2] as tf.GradSaveFunc)([a, h]);
+  return {
+    value: tf.matMul(a, h),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [B, L, d] = saved[1].shape;
+      const g = dy as tf.Tensor3D;
+      return [
+        tf.reshape(tf.matMul(saved[1] as tf.Tensor3D, tf.reshape(g, [B, d, 1]) as tf.Tensor3D), [B, 1, L]),
+        tf.mul(tf.reshape(saved[0], [B, L, 1]), tf.reshape(g, [B, 1, d])),
+      ];
+    },
+  };
+}) as (a: tf.Tensor3D, h: tf.Tensor3D) => tf.Tensor3D;
+
+/**
+ * out[o..o+d) = init[io..io+d) (or 0) + sum over k in [k0, k1) of w[k] * src[off[k]..off[k]+d): four columns at a time,
+ * summed in registers, so each output element is stored once. The content bags' forward and backward both run on it.
+ */
+function weightedRowSum(
+  src: Float32Array,
+  off: Int32Array,
+  w: Float32Array,
+  k0: number,
+  k1: number,
+  d: number,
+  out: Float32Array,
+  o: number,
+  init: Float32Array | null,
+  io: number,
+): void {
+  let j = 0;
+  for (; j + 4 <= d; j += 4) {
+    let a0 = init ? init[io + j] : 0;
+    let a1 = init ? init[io + j + 1] : 0;
+    let a2 = init ? init[io + j + 2] : 0;
+    let a3 = init ? init[io + j + 3] : 0;
+    for (let k = k0; k < k1; k++) {
+      const wk = w[k];
+      const b = off[k] + j;
+      a0 += wk * src[b];
+      a1 += wk * src[b + 1];
+      a2 += wk * src[b + 2];
+      a3 += wk * src[b + 3];
+    }
+    out[o + j] = a0;
+    out[o + j + 1] = a1;
+    out[o + j + 2] = a2;
+    out[o + j + 3] = a3;
+  }
+  for (; j < d; j++) {
+    let a = init ? init[io + j] : 0;
+    for (let k = k0; k < k1; k++) a += w[k] * src[off[k] + j];
+    out[o + j] = a;
+  }
+}
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
   let s = 0;
@@ -317,26 +397,22 @@ export class TwoTowerModel {
   /** Sparse part of the item input (id row + mean of content rows) into out[off..off+dim). */
   sparseInput(itemIdx: number, out: Float32Array, off: number): void {
     const d = this.cfg.dim;
-    for (let j = 0; j < d; j++) out[off + j] = 0;
     this.refreshRows(itemIdx);
     const idr = this.cachedIdRow[itemIdx];
-    const data = this.item.data;
-    if (idr >= 0) for (let j = 0, b = idr * d; j < d; j++) out[off + j] = data[b + j];
     const rows = this.cachedTokRows[itemIdx] as Int32Array;
-    if (rows.length > 0) {
-      const w = 1 / rows.length;
-      const td = this.token.data;
-      for (let t = 0; t < rows.length; t++) {
-        const b = rows[t] * d;
-        for (let j = 0; j < d; j++) out[off + j] += w * td[b + j];
-      }
+    const n = rows.length;
+    if (this.bagOff.length < n) {
+      this.bagOff = new Int32Array(2 * n);
+      this.bagWt = new Float32Array(2 * n);
     }
+    for (let t = 0; t < n; t++) {
+      this.bagOff[t] = rows[t] * d;
+      this.bagWt[t] = 1 / n;
+    }
+    weightedRowSum(this.token.data, this.bagOff, this.bagWt, 0, n, d, out, off, idr >= 0 ? this.item.data : null, idr * d);
   }
-
-  private tokenRows(itemIdx: number): Int32Array {
-    this.refreshRows(itemIdx);
-    return this.cachedTokRows[itemIdx] as Int32Array;
-  }
+  private bagOff = new Int32Array(64);
+  private bagWt = new Float32Array(64);
 
   /** Full item input x = sparse part + image . P. */
   itemInput(itemIdx: number, out: Float32Array, off: number): void {
@@ -428,16 +504,14 @@ export class TwoTowerModel {
   private towers(
     p: Record<ParamName, tf.Tensor>,
     hist: tf.Tensor3D,
-    mask: tf.Tensor2D,
+    maskBias: tf.Tensor2D,
     ctx: tf.Tensor2D,
     cand: tf.Tensor2D,
     histImg: tf.Tensor3D | null,
     candImg: tf.Tensor2D | null,
   ): { u: tf.Tensor2D; v: tf.Tensor2D; cb: tf.Tensor1D } {
     const d = this.cfg.dim;
-    const [B, L] = mask.shape;
-    // padding positions get -1e9 attention logits (the mask is data, not differentiated)
-    const maskBias = tf.mul(tf.sub(mask, 1), 1e9);
+    const [B, L] = maskBias.shape;
     let h: tf.Tensor3D = hist;
     let x: tf.Tensor2D = cand;
     if (histImg && candImg) {
@@ -445,11 +519,12 @@ export class TwoTowerModel {
       h = tf.add(hist, tf.reshape(mm(tf.reshape(histImg, [B * L, this.cfg.imageDim]), P), [B, L, d]));
       x = tf.add(cand, mm(candImg, P));
     }
-    // attention logits and pooling as matMuls (no broadcast sums: their gradients build ones-tensors of h's shape)
-    const attnLogit = tf.reshape(mm(tf.reshape(h, [B * L, d]) as tf.Tensor2D, tf.reshape(p.attn, [d, 1]) as tf.Tensor2D), [B, L]);
+    // attention logits and pooling as (batched) matMuls with hand-written gradients (see attnLogits, pool)
+    const attnLogit = attnLogits(h, tf.reshape(p.attn, [d, 1]) as tf.Tensor2D);
+    // padding positions carry a -1e9 logit bias (data, not differentiated)
     const logits = tf.add(tf.add(tf.reshape(p.posLogit, [1, L]), attnLogit), maskBias);
     const att = tf.softmax(logits);
-    const pooled = tf.reshape(bmm(tf.reshape(att, [B, 1, L]) as tf.Tensor3D, h), [B, d]) as tf.Tensor2D;
+    const pooled = tf.reshape(pool(tf.reshape(att, [B, 1, L]) as tf.Tensor3D, h), [B, d]) as tf.Tensor2D;
     const parts: tf.Tensor2D[] = [pooled, ctx];
     if (this.cfg.cross) parts.push(tf.mul(pooled, ctx));
     const z = tf.concat(parts, 1);
@@ -468,6 +543,9 @@ export class TwoTowerModel {
   }
 
   private readonly scratchBufs = new Map<string, Float32Array>();
+  private slotOfItem = new Int32Array(0);
+  /** Row-gradient buffers of the four stores, reused by every batch. */
+  private rowGrads: Record<StoreName, RowGrads> | null = null;
 
   /** A zeroed per-model work buffer of length n (reused across batches: tfjs copies tensor data on creation). */
   private scratch(name: string, n: number): Float32Array {
@@ -486,13 +564,15 @@ export class TwoTowerModel {
     const { dim: d, historyLen: L, imageDim: imgDim } = this.cfg;
     const B = batch.length;
     const M = cand.length;
-    const slotOf = new Map<number, number>();
+    // catalog index -> slot through a dense index (cleared again below), not a hash map
+    if (this.slotOfItem.length < this.catalog.size) this.slotOfItem = new Int32Array(Math.max(this.catalog.size, 2 * this.slotOfItem.length)).fill(-1);
+    const slotOf = this.slotOfItem;
     const uniq: number[] = [];
     const slot = (idx: number): number => {
-      let s = slotOf.get(idx);
-      if (s === undefined) {
+      let s = slotOf[idx];
+      if (s < 0) {
         s = uniq.length;
-        slotOf.set(idx, s);
+        slotOf[idx] = s;
         uniq.push(idx);
       }
       return s;
@@ -505,10 +585,11 @@ export class TwoTowerModel {
       for (let k = 0; k < n; k++) histSlot[b * L + k] = slot(ex.hist[k]);
     }
     for (let c = 0; c < M; c++) candSlot[c] = slot(cand[c]);
-    const X = new Float32Array(uniq.length * d);
+    for (const idx of uniq) slotOf[idx] = -1;
+    const X = this.scratch('X', uniq.length * d);
     for (let s = 0; s < uniq.length; s++) this.sparseInput(uniq[s], X, s * d);
     const histBuf = this.scratch('hist', B * L * d);
-    const maskBuf = this.scratch('mask', B * L);
+    const maskBuf = this.scratch('mask', B * L).fill(-1e9);
     const ctxBuf = this.scratch('ctx', B * d);
     const candBuf = this.scratch('cand', M * d);
     const histImgBuf = imgDim > 0 ? new Float32Array(B * L * imgDim) : null;
@@ -516,15 +597,15 @@ export class TwoTowerModel {
     for (let p = 0; p < B * L; p++) {
       const s = histSlot[p];
       if (s < 0) continue;
-      maskBuf[p] = 1;
-      histBuf.set(X.subarray(s * d, s * d + d), p * d);
+      maskBuf[p] = 0;
+      for (let j = 0, o = p * d, q = s * d; j < d; j++) histBuf[o + j] = X[q + j];
       const img = histImgBuf ? this.catalog.images[uniq[s]] : null;
       if (img && histImgBuf) histImgBuf.set(img, p * imgDim);
     }
     for (let b = 0; b < B; b++) for (const key of batch[b].ctxKeys) this.ctx.addInto(this.ctx.row(key), 1, ctxBuf, b * d);
     for (let c = 0; c < M; c++) {
       const s = candSlot[c];
-      candBuf.set(X.subarray(s * d, s * d + d), c * d);
+      for (let j = 0, o = c * d, q = s * d; j < d; j++) candBuf[o + j] = X[q + j];
       const img = candImgBuf ? this.catalog.images[cand[c]] : null;
       if (img && candImgBuf) candImgBuf.set(img, c * imgDim);
     }
@@ -572,6 +653,24 @@ export class TwoTowerModel {
    * (then nothing was applied).
    */
   trainBatch(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller, lrScale = 1): BatchResult {
+    const g = this.batchGradients(batch, negs, negQ, distiller);
+    if (!g.finite) return { loss: g.loss, finite: false };
+    const ok =
+      this.item.applyRows(g.rows.item, lrScale) &&
+      this.token.applyRows(g.rows.token, lrScale) &&
+      this.ctx.applyRows(g.rows.ctx, lrScale) &&
+      this.bias.applyRows(g.rows.bias, lrScale);
+    if (!ok) return { loss: g.loss, finite: false };
+    this.applyDense(g.dense, lrScale);
+    return { loss: g.loss, finite: true };
+  }
+
+  /**
+   * The mean loss of a batch and the gradients of its summed loss: of each dense weight, and of every sparse row the
+   * batch reads (the row buffers are reused by the next call). Nothing is applied. `finite` is false when the loss or a
+   * dense gradient is not finite.
+   */
+  batchGradients(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller): BatchGradients {
     const cfg = this.cfg;
     const d = cfg.dim;
     const L = cfg.historyLen;
@@ -604,8 +703,10 @@ export class TwoTowerModel {
     const alpha = distiller ? cfg.distillAlpha : 0;
     const TS = distiller && alpha > 0 ? distiller.scoresFor(batch, cand) : null;
     // The loss head: forward reads u, v and the item-side bias, computes the sampled-softmax (+ distillation) loss and
-    // its gradient G = d loss / d (u . v^T) in typed arrays; backward hands G . V, G^T . U and the bias gradient to
-    // tfjs. So the towers run forward once and backward once per batch.
+    // its gradient G = d loss / d (u . v^T) in typed arrays (and G^T, so tfjs needs no transpose); backward hands G . V,
+    // G^T . U and the bias gradient to tfjs. So the towers run forward once and backward once per batch. (u . v^T is
+    // computed whole although an example uses only its chunk's in-batch columns: on wasm one large matMul runs faster
+    // than per-chunk blocks, whose batched matMul is not vectorised.)
     let loss = 0;
     let gB = new Float32Array(0);
     const head = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -622,10 +723,11 @@ export class TwoTowerModel {
       gB = r.gB;
       return {
         value: tf.scalar(r.loss),
-        gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const g = tf.tensor2d(r.G, [B, M]);
-          return [tf.matMul(g, saved[1] as tf.Tensor2D), tf.matMul(tf.transpose(g), saved[0] as tf.Tensor2D), tf.tensor1d(r.gB)];
-        },
+        gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+          tf.matMul(tf.tensor2d(r.G, [B, M]), saved[1] as tf.Tensor2D),
+          tf.matMul(tf.tensor2d(r.GT, [M, B]), saved[0] as tf.Tensor2D),
+          tf.tensor1d(r.gB),
+        ],
       };
     }) as (u: tf.Tensor2D, v: tf.Tensor2D, cb: tf.Tensor1D) => tf.Scalar;
     const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
@@ -647,10 +749,13 @@ export class TwoTowerModel {
     if (histImgT) histImgT.dispose();
     if (candImgT) candImgT.dispose();
     loss /= B;
-    if (!Number.isFinite(loss)) return { loss, finite: false };
+    this.rowGrads ??= { item: new RowGrads(d), token: new RowGrads(d), ctx: new RowGrads(d), bias: new RowGrads(1) };
+    const rowGrads = this.rowGrads;
+    for (const g of Object.values(rowGrads)) g.reset();
+    if (!Number.isFinite(loss)) return { loss, finite: false, dense: gDense, rows: rowGrads };
     // item-input gradients summed per unique item (flat, by slot), then spread to its id row and content rows
     const U = uniq.length;
-    const gX = new Float32Array(U * d);
+    const gX = this.scratch('gX', U * d);
     for (let p = 0; p < B * L; p++) {
       const sl = histSlot[p];
       if (sl < 0) continue;
@@ -663,17 +768,21 @@ export class TwoTowerModel {
       const q = c * d;
       for (let j = 0; j < d; j++) gX[o + j] += gCand[q + j];
     }
-    const itemRowsG = new RowGrads(d, U);
-    const tokenRowsG = new RowGrads(d, 4 * U);
-    const ctxRowsG = new RowGrads(d, 64);
-    const biasRowsG = new RowGrads(1, M);
+    const { item: itemRowsG, token: tokenRowsG, ctx: ctxRowsG, bias: biasRowsG } = rowGrads;
+    let nnz = 0;
     for (let sl = 0; sl < U; sl++) {
       const idx = uniq[sl];
-      const r = this.item.row(this.catalog.idKeys[idx]);
-      if (r >= 0) itemRowsG.add(r, gX, sl * d);
-      const rows = this.tokenRows(idx);
-      for (let t = 0; t < rows.length; t++) tokenRowsG.add(rows[t], gX, sl * d, 1 / rows.length);
+      this.refreshRows(idx);
+      const r = this.cachedIdRow[idx];
+      if (r >= 0) {
+        this.item.touch(r);
+        itemRowsG.add(r, gX, sl * d);
+      }
+      const rows = this.cachedTokRows[idx] as Int32Array;
+      for (let t = 0; t < rows.length; t++) tokenRowsG.slot(rows[t]);
+      nnz += rows.length;
     }
+    this.bagBackward(uniq, gX, tokenRowsG, nnz);
     for (let b = 0; b < B; b++) {
       for (const key of batch[b].ctxKeys) {
         const r = this.ctx.row(key);
@@ -684,21 +793,45 @@ export class TwoTowerModel {
       const r = this.bias.row(this.catalog.idKeys[cand[c]]);
       if (r >= 0) biasRowsG.add(r, gB, c);
     }
-    for (const g of gDense.values()) for (let i = 0; i < g.length; i++) if (!Number.isFinite(g[i])) return { loss, finite: false };
-    const ok =
-      this.item.applyRows(itemRowsG, lrScale) &&
-      this.token.applyRows(tokenRowsG, lrScale) &&
-      this.ctx.applyRows(ctxRowsG, lrScale) &&
-      this.bias.applyRows(biasRowsG, lrScale);
-    if (!ok) return { loss, finite: false };
-    this.applyDense(gDense, lrScale);
-    return { loss, finite: true };
+    let finite = true;
+    for (const g of gDense.values()) for (let i = 0; i < g.length && finite; i++) if (!Number.isFinite(g[i])) finite = false;
+    return { loss, finite, dense: gDense, rows: rowGrads };
+  }
+
+  /**
+   * Gradients of the content rows: row t gets the sum over the batch's items i whose bag holds t of gX_i / |bag_i|.
+   * The bag is transposed (token slot -> its items) by a counting sort, then each row's sum is taken four columns at a
+   * time in registers and written once. `grads` already has a slot for every row of the items' bags.
+   */
+  private bagBackward(uniq: readonly number[], gX: Float32Array, grads: RowGrads, nnz: number): void {
+    const d = this.cfg.dim;
+    const nt = grads.size;
+    const start = new Int32Array(nt + 1);
+    const itemOff = new Int32Array(nnz);
+    const wt = new Float32Array(nnz);
+    for (const idx of uniq) {
+      const rows = this.cachedTokRows[idx] as Int32Array;
+      for (let t = 0; t < rows.length; t++) start[grads.slot(rows[t]) + 1]++;
+    }
+    for (let s = 0; s < nt; s++) start[s + 1] += start[s];
+    const pos = start.slice(0, nt);
+    for (let sl = 0; sl < uniq.length; sl++) {
+      const rows = this.cachedTokRows[uniq[sl]] as Int32Array;
+      const w = 1 / rows.length;
+      for (let t = 0; t < rows.length; t++) {
+        const k = pos[grads.slot(rows[t])]++;
+        itemOff[k] = sl * d;
+        wt[k] = w;
+      }
+    }
+    for (let s = 0; s < nt; s++) weightedRowSum(gX, itemOff, wt, start[s], start[s + 1], d, grads.data, s * d, null, 0);
   }
 
   /**
    * Sampled softmax over each example's candidates (its chunk's in-batch targets + the shared sampled negatives),
    * log-Q corrected, plus `alpha * T^2 * KL(teacher || student)` at temperature T when teacher scores are given.
-   * Returns the summed (weighted) loss, G = d loss / d (u . v^T) (B x M) and the gradient of each candidate's bias.
+   * Returns the summed (weighted) loss (both terms), G = d loss / d (u . v^T) (B x M), its transpose GT (M x B) and
+   * the gradient of each candidate's bias.
    */
   private softmaxHead(
     batch: readonly TrainExample[],
@@ -709,30 +842,31 @@ export class TwoTowerModel {
     logq: Float64Array,
     TS: Float32Array | null,
     alpha: number,
-  ): { loss: number; G: Float32Array; gB: Float32Array } {
+  ): { loss: number; G: Float32Array; GT: Float32Array; gB: Float32Array } {
     const B = batch.length;
     const M = cand.length;
     const N = M - B;
-    const chunk = Math.max(1, this.cfg.chunk);
+    const C = Math.max(1, this.cfg.chunk);
     const T = this.cfg.distillTemperature;
     const bias = new Float64Array(M);
     for (let c = 0; c < M; c++) bias[c] = CB[c] + idBias[c] - logq[c];
     const G = this.scratch('G', B * M);
+    const GT = this.scratch('GT', M * B);
     const gB = new Float32Array(M);
     let wsum = 0;
     for (const ex of batch) wsum += ex.weight;
     // per-example weights normalised to mean 1: sparse rows see per-example-sized gradients (sum loss), Adam is scale-free
     wsum = Math.max(wsum, 1e-12) / B;
     let loss = 0;
-    const cols = new Int32Array(chunk + N);
-    const lg = new Float64Array(chunk + N);
-    const tl = new Float64Array(chunk + N);
-    const lgT = new Float64Array(chunk + N);
+    const cols = new Int32Array(C + N);
+    const lg = new Float64Array(C + N);
+    const tl = new Float64Array(C + N);
+    const lgT = new Float64Array(C + N);
     for (let b = 0; b < B; b++) {
       const w = batch[b].weight / wsum;
       const tgt = cand[b];
-      const c0 = Math.floor(b / chunk) * chunk;
-      const c1 = Math.min(B, c0 + chunk);
+      const c0 = Math.floor(b / C) * C;
+      const c1 = Math.min(B, c0 + C);
       let nc = 0;
       for (let c = c0; c < c1; c++) if (c === b || cand[c] !== tgt) cols[nc++] = c;
       for (let c = B; c < M; c++) if (cand[c] !== tgt) cols[nc++] = c;
@@ -768,13 +902,20 @@ export class TwoTowerModel {
           g -= 1;
           loss += w * -Math.log(Math.max(p, 1e-30));
         }
-        if (TS) g += alpha * T * (lgT[i] / zT - tl[i] / zt);
+        if (TS) {
+          // alpha * T^2 * KL(teacher || student), both at temperature T; its gradient in the logit is alpha * T * (ps - pt)
+          const ps = lgT[i] / zT;
+          const pt = tl[i] / zt;
+          g += alpha * T * (ps - pt);
+          if (pt > 0) loss += w * alpha * T * T * pt * (Math.log(pt) - Math.log(Math.max(ps, 1e-30)));
+        }
         g *= w;
         G[ro + c] = g;
+        GT[c * B + b] = g;
         gB[c] += g;
       }
     }
-    return { loss, G, gB };
+    return { loss, G, GT, gB };
   }
 
   private applyDense(grads: Map<ParamName, Float32Array>, lrScale: number): void {

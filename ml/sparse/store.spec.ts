@@ -1,4 +1,4 @@
-import { SparseEmbeddingStore } from './store';
+import { RowGrads, SparseEmbeddingStore } from './store';
 
 describe('sparse embedding store', () => {
   it('creates rows on first sight after the frequency filter and evicts the least recently used at capacity', () => {
@@ -41,5 +41,43 @@ describe('sparse embedding store', () => {
     expect(s.touchedFinite()).toBe(false);
     s.rollback();
     expect(Array.from(s.data.slice(0, 2 * (r + 1)))).toEqual(Array.from(before));
+  });
+
+  it('rolls back every row a multi-batch step changed, with both optimizers, and journals afresh after a commit', () => {
+    for (const optimizer of ['adagrad', 'adam'] as const) {
+      const s = new SparseEmbeddingStore({ dim: 3, capacity: 100, optimizer, learningRate: 0.1, seed: 4 });
+      const rows = Array.from({ length: 40 }, (_, k) => s.observe(k));
+      const g = new RowGrads(3);
+      const batch = (from: number, to: number, v: number) => {
+        g.reset();
+        for (let k = from; k < to; k++) g.add(rows[k], Float32Array.from([v, -v, v]), 0);
+        expect(s.applyRows(g)).toBe(true);
+      };
+      s.begin();
+      batch(0, 10, 1);
+      s.commit();
+      const committed = s.state();
+      s.begin();
+      batch(5, 30, 1);
+      batch(20, 40, -2);
+      expect(s.state()).not.toEqual(committed);
+      s.rollback();
+      expect(s.state()).toEqual(committed);
+    }
+  });
+
+  it('reuses a row-gradient buffer: reset forgets the slots and their sums', () => {
+    const g = new RowGrads(2, 1);
+    for (let r = 0; r < 50; r++) g.add(1000 + r, Float32Array.from([r, 1]), 0);
+    g.add(1003, Float32Array.from([1, 1]), 0, 2);
+    expect(g.size).toBe(50);
+    expect(Array.from(g.data.subarray(3 * 2, 3 * 2 + 2))).toEqual([5, 3]);
+    g.reset();
+    expect(g.size).toBe(0);
+    g.add(1049, Float32Array.from([7, 7]), 0);
+    expect(g.size).toBe(1);
+    expect(Array.from(g.rows.subarray(0, 1))).toEqual([1049]);
+    expect(Array.from(g.data.subarray(0, 2))).toEqual([7, 7]);
+    expect(g.data.subarray(2, 100).every((x) => x === 0)).toBe(true);
   });
 });

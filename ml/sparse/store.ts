@@ -35,33 +35,43 @@ export interface SparseStoreState {
 }
 
 /**
- * Gradients of the rows one batch touched, accumulated in one flat buffer (row -> slot), so a batch allocates no
- * per-row arrays. `add` sums into a row's slot; the store applies the slots with `applyRows`.
+ * Gradients of the rows one batch touched, accumulated in one flat buffer (row -> slot through a dense index), so a
+ * batch allocates nothing per row and looks nothing up in a hash map. `add` sums into a row's slot; the store applies
+ * the slots with `applyRows`; `reset` clears only what was used, so one instance serves every batch.
  */
 export class RowGrads {
-  readonly rows: number[] = [];
-  private readonly slotOf = new Map<number, number>();
+  /** rows[s]: the store row of slot s (first `size` entries). */
+  rows: Int32Array;
+  size = 0;
   data: Float32Array;
+  private slotOf: Int32Array;
   constructor(
     readonly width: number,
     initialRows = 256,
   ) {
-    this.data = new Float32Array(initialRows * width);
-  }
-  get size(): number {
-    return this.rows.length;
+    this.data = new Float32Array(Math.max(1, initialRows) * width);
+    this.rows = new Int32Array(Math.max(1, initialRows));
+    this.slotOf = new Int32Array(0);
   }
   slot(row: number): number {
-    let s = this.slotOf.get(row);
-    if (s === undefined) {
-      s = this.rows.length;
-      this.slotOf.set(row, s);
-      this.rows.push(row);
-      if ((s + 1) * this.width > this.data.length) {
+    if (row >= this.slotOf.length) {
+      const b = new Int32Array(Math.max(row + 1, this.slotOf.length * 2, 1024)).fill(-1);
+      b.set(this.slotOf);
+      this.slotOf = b;
+    }
+    let s = this.slotOf[row];
+    if (s < 0) {
+      s = this.size++;
+      this.slotOf[row] = s;
+      if (s >= this.rows.length) {
+        const r = new Int32Array(this.rows.length * 2);
+        r.set(this.rows);
+        this.rows = r;
         const b = new Float32Array(this.data.length * 2);
         b.set(this.data);
         this.data = b;
       }
+      this.rows[s] = row;
     }
     return s;
   }
@@ -71,6 +81,12 @@ export class RowGrads {
     const o = this.slot(row) * w;
     const d = this.data;
     for (let j = 0; j < w; j++) d[o + j] += scale * src[off + j];
+  }
+  /** Forgets every slot (clearing only the used part). */
+  reset(): void {
+    for (let s = 0; s < this.size; s++) this.slotOf[this.rows[s]] = -1;
+    this.data.fill(0, 0, this.size * this.width);
+    this.size = 0;
   }
 }
 
@@ -97,7 +113,12 @@ export class SparseEmbeddingStore {
   evictions = 0;
   /** Bumped whenever a key gains or loses a row, so callers may cache key -> row lookups. */
   layoutVersion = 0;
-  private journal: Map<number, Float32Array> | null = null;
+  /**
+   * Rows changed since begin(), snapshotted on first change into one flat buffer (row j's copy at j * (3 dim + 1)):
+   * data, slot1, slot2 and the row's step count. `journaled[row]` marks rows already in it.
+   */
+  private journal: { rows: number[]; buf: Float32Array } | null = null;
+  private journaled = new Uint8Array(0);
 
   constructor(o: SparseStoreOptions) {
     this.dim = o.dim;
@@ -136,6 +157,11 @@ export class SparseEmbeddingStore {
     if (r === undefined) return -1;
     this.lastUsed[r] = ++this.tick;
     return r;
+  }
+
+  /** Marks a row as just used (least-recently-used eviction). */
+  touch(row: number): void {
+    this.lastUsed[row] = ++this.tick;
   }
 
   /** Counts a sighting of the key and creates its row once it passes the frequency filter. Returns the row or -1. */
@@ -232,11 +258,11 @@ export class SparseEmbeddingStore {
     for (let i = 0; i < n; i++) if (!Number.isFinite(G[i])) return false;
     const lr = this.learningRate * lrScale;
     const rows = grads.rows;
-    for (let s = 0; s < rows.length; s++) {
+    for (let s = 0; s < grads.size; s++) {
       const r = rows[s];
       const base = r * d;
       const go = s * d;
-      if (this.journal && !this.journal.has(r)) this.journal.set(r, this.snapshotRow(r));
+      if (this.journal && this.journaled[r] !== 1) this.snapshotRow(r);
       if (this.optimizer === 'adagrad') {
         for (let j = 0; j < d; j++) {
           const g = G[go + j];
@@ -260,44 +286,67 @@ export class SparseEmbeddingStore {
     return true;
   }
 
-  private snapshotRow(r: number): Float32Array {
+  private snapshotRow(r: number): void {
+    const j = this.journal as { rows: number[]; buf: Float32Array };
     const d = this.dim;
-    const out = new Float32Array(3 * d + 1);
-    out.set(this.data.subarray(r * d, r * d + d), 0);
-    out.set(this.slot1.subarray(r * d, r * d + d), d);
-    if (this.optimizer === 'adam') out.set(this.slot2.subarray(r * d, r * d + d), 2 * d);
-    out[3 * d] = this.rowSteps[r];
-    return out;
+    const w = 3 * d + 1;
+    const o = j.rows.length * w;
+    if (o + w > j.buf.length) {
+      const b = new Float32Array(Math.max(2 * j.buf.length, o + w));
+      b.set(j.buf);
+      j.buf = b;
+    }
+    const out = j.buf;
+    out.set(this.data.subarray(r * d, r * d + d), o);
+    out.set(this.slot1.subarray(r * d, r * d + d), o + d);
+    if (this.optimizer === 'adam') out.set(this.slot2.subarray(r * d, r * d + d), o + 2 * d);
+    out[o + 3 * d] = this.rowSteps[r];
+    j.rows.push(r);
+    if (r >= this.journaled.length) {
+      const f = new Uint8Array(Math.max(r + 1, 2 * this.journaled.length, 1024));
+      f.set(this.journaled);
+      this.journaled = f;
+    }
+    this.journaled[r] = 1;
   }
 
   /** Starts recording the rows a training step changes so the whole step can be rolled back. */
   begin(): void {
-    this.journal = new Map();
+    this.endJournal();
+    this.journal = { rows: [], buf: new Float32Array(0) };
+  }
+
+  private endJournal(): void {
+    if (this.journal) for (const r of this.journal.rows) this.journaled[r] = 0;
+    this.journal = null;
   }
 
   /** True when every row changed since begin() is finite. */
   touchedFinite(): boolean {
     if (!this.journal) return this.isFinite();
     const d = this.dim;
-    for (const r of this.journal.keys()) for (let j = 0; j < d; j++) if (!Number.isFinite(this.data[r * d + j])) return false;
+    for (const r of this.journal.rows) for (let j = 0; j < d; j++) if (!Number.isFinite(this.data[r * d + j])) return false;
     return true;
   }
 
   commit(): void {
-    this.journal = null;
+    this.endJournal();
   }
 
   /** Restores every row changed since begin(). */
   rollback(): void {
     if (!this.journal) return;
     const d = this.dim;
-    for (const [r, s] of this.journal) {
-      this.data.set(s.subarray(0, d), r * d);
-      this.slot1.set(s.subarray(d, 2 * d), r * d);
-      if (this.optimizer === 'adam') this.slot2.set(s.subarray(2 * d, 3 * d), r * d);
-      this.rowSteps[r] = s[3 * d];
-    }
-    this.journal = null;
+    const w = 3 * d + 1;
+    const { rows, buf } = this.journal;
+    rows.forEach((r, i) => {
+      const o = i * w;
+      this.data.set(buf.subarray(o, o + d), r * d);
+      this.slot1.set(buf.subarray(o + d, o + 2 * d), r * d);
+      if (this.optimizer === 'adam') this.slot2.set(buf.subarray(o + 2 * d, o + 3 * d), r * d);
+      this.rowSteps[r] = buf[o + 3 * d];
+    });
+    this.endJournal();
   }
 
   /** True when every stored row is finite. */

@@ -3,6 +3,7 @@
  * reservoir against forgetting, active-learning selection of the window's pool, and steps that warm-start from the
  * current weights and are rejected when the weights turn non-finite.
  */
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import type { Catalog } from '../model/catalog';
 import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
@@ -342,10 +343,22 @@ export class ContinualLearner {
     const { vectors, dim } = this.vectors.length > 0 ? { vectors: this.vectors, dim: this.student.vectorDim } : this.itemVectors();
     const allowed = this.catalog.active;
     const picks = samples.length <= n ? samples : Array.from({ length: n }, () => samples[this.rng.int(samples.length)]);
-    for (const ex of picks) {
-      const dots = dotAll(this.student.userVector(ex.hist, ex.ctxKeys), vectors, dim);
+    // every pick's scores in one tfjs matMul: items [N, D] x users^T [D, P] (item-major, so no transpose of the items)
+    const P = picks.length;
+    const N = vectors.length / dim;
+    const UT = new Float32Array(dim * P);
+    picks.forEach((ex, i) => {
+      const u = this.student.userVector(ex.hist, ex.ctxKeys);
+      for (let j = 0; j < dim; j++) UT[j * P + i] = u[j];
+    });
+    const St = tf.tidy(() => tf.matMul(tf.tensor2d(vectors, [N, dim]), tf.tensor2d(UT, [dim, P])));
+    const S = St.dataSync() as Float32Array;
+    St.dispose();
+    const dots = new Float32Array(N);
+    picks.forEach((ex, i) => {
+      for (let x = 0; x < N; x++) dots[x] = S[x * P + i];
       this.mixer.observe(dots, ex.hist, ex.target, this.memory, new Set(ex.hist), allowed);
-    }
+    });
   }
 
   /** Student scores of every catalog item for a user: two-tower dot product + beta * log(1 + memory score). */
