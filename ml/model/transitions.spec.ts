@@ -21,6 +21,47 @@ describe('transition memory', () => {
     expect(scores[4]).toBe(0);
   });
 
+  it('counts the reverse direction at its own weight when asked, and keeps that weight through its state', () => {
+    const m = new TransitionMemory(3, 200, 0.5);
+    m.learn([1, 0], 2); // 1 -> 2 (1), 0 -> 2 (1/2); reverse: 2 -> 1 (0.5), 2 -> 0 (0.25)
+    expect(m.score([1], 2)).toBe(1);
+    expect(m.score([2], 1)).toBe(0.5);
+    expect(m.score([2], 0)).toBe(0.25);
+    expect(m.pairs).toBe(4);
+    const back = TransitionMemory.fromState(m.state());
+    expect(back.reverse).toBe(0.5);
+    back.learn([2], 1); // 2 -> 1 (1) on top of the reverse 0.5
+    expect(back.score([2], 1)).toBe(1.5);
+    expect(back.score([1], 2)).toBe(1.5);
+    const forward = new TransitionMemory(3);
+    forward.learn([1, 0], 2);
+    expect(forward.score([2], 1)).toBe(0);
+  });
+
+  it('discounts popular candidates by their positive count, in learning state and folded into a serving state', () => {
+    const m = new TransitionMemory(1, 200, 0, 0.5);
+    for (let i = 0; i < 4; i++) m.learn([0], 1); // 0 -> 1 four times; n_1 = 4
+    for (let i = 0; i < 12; i++) m.learn([5], 1); // n_1 = 16
+    m.learn([0], 2); // 0 -> 2 once; n_2 = 1
+    // raw weights 4 and 1; discounted by 16^-0.5 and 1^-0.5: 1 and 1
+    expect(m.score([0], 1)).toBeCloseTo(1, 12);
+    expect(m.score([0], 2)).toBeCloseTo(1, 12);
+    const seen = new Map<number, number>();
+    m.forEach([0], (x, v) => seen.set(x, v));
+    expect(seen.get(1)).toBeCloseTo(1, 12);
+    // the learning state keeps raw weights and counts, so learning goes on where it stopped
+    const back = TransitionMemory.fromState(m.state());
+    back.learn([0], 2); // 0 -> 2 twice now; n_2 = 2
+    expect(back.score([0], 2)).toBeCloseTo(2 / Math.sqrt(2), 12);
+    // the serving state folds the discount into the weights and carries no counts
+    const served = m.servingState(1);
+    expect(served.popularity).toBe(0);
+    expect(served.counts).toBeUndefined();
+    const s = TransitionMemory.fromState(served);
+    expect(s.score([5], 1)).toBeCloseTo(m.score([5], 1), 6);
+    expect(s.score([0], 1) + s.score([0], 2)).toBeCloseTo(1, 6); // one of the two tied successors kept
+  });
+
   it("round-trips its state, and a capped state keeps each item's strongest successors", () => {
     const m = new TransitionMemory(10);
     for (let i = 0; i < 5; i++) m.learn([0], 1);
@@ -28,7 +69,7 @@ describe('transition memory', () => {
     m.learn([0], 3);
     const back = TransitionMemory.fromState(m.state());
     for (const x of [1, 2, 3]) expect(back.score([0], x)).toBe(m.score([0], x));
-    const capped = TransitionMemory.fromState(m.state(2));
+    const capped = TransitionMemory.fromState(m.servingState(2));
     expect(capped.score([0], 1)).toBe(5);
     expect(capped.score([0], 2)).toBe(3);
     expect(capped.score([0], 3)).toBe(0);

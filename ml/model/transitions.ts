@@ -3,9 +3,12 @@
  * (history item x candidate item crosses) and FPMC (factorisation + a Markov chain over consecutive items).
  *
  * It counts, over the training samples of every step, how often item j followed item p among a user's positives,
- * weighted 1/k when p was the user's k-th most recent positive (k <= window). For a user whose recent positives are
- * p_1..p_w (most recent first), candidate x gets the memory score m(x) = sum_k (1/k) W[p_k -> x], and the student
- * scores s(x) = [u, 1] . [v_x, b_x] + beta * log(1 + m(x)).
+ * weighted 1/k when p was the user's k-th most recent positive (k <= window); with `reverse` > 0 each such positive
+ * also adds reverse / k to j -> p (items consumed together, in either order, as item-to-item collaborative filtering
+ * counts them). For a user whose recent positives are p_1..p_w (most recent first), candidate x gets the memory score
+ * m(x) = sum_k (1/k) W[p_k -> x] / n_x^popularity, where n_x counts the positives on x (popularity > 0 discounts
+ * items that follow everything because everyone takes them: the towers' bias already carries popularity), and the
+ * student scores s(x) = [u, 1] . [v_x, b_x] + beta * log(1 + m(x)).
  *
  * It changes only at training steps, so it is part of a model version (frozen in a static model), and `beta` is
  * chosen continually by `MemoryMixer` on samples the model has not trained on yet.
@@ -14,7 +17,15 @@
 export interface TransitionState {
   window: number;
   maxSuccessors?: number;
+  reverse?: number;
+  popularity?: number;
+  /** Positives per item index (present when popularity > 0). */
+  counts?: Float32Array;
+  /** Pair i's source item; empty when the pairs are grouped instead (fromItems / fromCounts, a serving state). */
   from: Int32Array;
+  /** Grouped sources: the first fromCounts[0] pairs come from fromItems[0], the next fromCounts[1] from fromItems[1]... */
+  fromItems?: Int32Array;
+  fromCounts?: Int32Array;
   to: Int32Array;
   weight: Float32Array;
 }
@@ -23,6 +34,8 @@ export class TransitionMemory {
   private readonly w = new Map<number, Map<number, number>>();
   private acc = new Float64Array(1024);
   private touched: number[] = [];
+  /** Positives learned per item index (n_x). */
+  private counts = new Float64Array(1024);
   pairs = 0;
 
   /**
@@ -33,21 +46,42 @@ export class TransitionMemory {
   constructor(
     readonly window = 10,
     readonly maxSuccessors = 200,
+    /** Weight of the reverse direction: learning p -> x also adds reverse / k to x -> p (0: successors only). */
+    readonly reverse = 0,
+    /** Exponent of the popularity discount n_x^-popularity of a candidate's memory score (0: none). */
+    readonly popularity = 0,
   ) {}
+
+  private discount(x: number): number {
+    if (this.popularity === 0) return 1;
+    const c = x < this.counts.length ? this.counts[x] : 0;
+    return c > 0 ? Math.pow(c, -this.popularity) : 1;
+  }
 
   /** Learns one positive: `hist` = the user's positives before it, most recent first. */
   learn(hist: ArrayLike<number>, target: number): void {
+    if (target >= this.counts.length) {
+      const c = new Float64Array(Math.max(target + 1, 2 * this.counts.length));
+      c.set(this.counts);
+      this.counts = c;
+    }
+    this.counts[target]++;
     const n = Math.min(this.window, hist.length);
     for (let k = 0; k < n; k++) {
       const p = hist[k];
       if (p === target) continue;
-      let m = this.w.get(p);
-      if (!m) this.w.set(p, (m = new Map()));
-      const before = m.get(target);
-      if (before === undefined) this.pairs++;
-      m.set(target, (before ?? 0) + 1 / (k + 1));
-      if (m.size >= 2 * this.maxSuccessors) this.prune(p, m);
+      this.add(p, target, 1 / (k + 1));
+      if (this.reverse > 0) this.add(target, p, this.reverse / (k + 1));
     }
+  }
+
+  private add(p: number, x: number, v: number): void {
+    let m = this.w.get(p);
+    if (!m) this.w.set(p, (m = new Map()));
+    const before = m.get(x);
+    if (before === undefined) this.pairs++;
+    m.set(x, (before ?? 0) + v);
+    if (m.size >= 2 * this.maxSuccessors) this.prune(p, m);
   }
 
   private prune(p: number, m: Map<number, number>): void {
@@ -66,7 +100,7 @@ export class TransitionMemory {
       const x = this.w.get(hist[k])?.get(item);
       if (x !== undefined) s += x / (k + 1);
     }
-    return s;
+    return s * this.discount(item);
   }
 
   /**
@@ -89,7 +123,7 @@ export class TransitionMemory {
       }
     }
     for (const x of this.touched) {
-      fn(x, this.acc[x]);
+      fn(x, this.acc[x] * this.discount(x));
       this.acc[x] = 0;
     }
     this.touched.length = 0;
@@ -103,31 +137,75 @@ export class TransitionMemory {
     });
   }
 
-  /** The pairs, or each item's `maxNeighbours` strongest successors when given (a serving artifact's cap). */
-  state(maxNeighbours = 0): TransitionState {
+  /** Everything needed to go on learning: the pairs, the positive counts and the settings. */
+  state(): TransitionState {
+    return this.pairsState(0, false);
+  }
+
+  /**
+   * What scoring needs, as small as it gets: each item's `maxNeighbours` strongest successors (0: all) by their
+   * discounted weight, with the popularity discount folded into the weights (so no counts travel).
+   */
+  servingState(maxNeighbours = 0): TransitionState {
+    return this.pairsState(maxNeighbours, true);
+  }
+
+  private pairsState(maxNeighbours: number, bake: boolean): TransitionState {
     const from: number[] = [];
+    const fromItems: number[] = [];
+    const fromCounts: number[] = [];
     const to: number[] = [];
     const weight: number[] = [];
     for (const [p, m] of this.w) {
-      let entries = Array.from(m);
+      let entries = Array.from(m, ([x, v]): [number, number] => [x, bake ? v * this.discount(x) : v]);
       if (maxNeighbours > 0 && entries.length > maxNeighbours) entries = entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxNeighbours);
+      fromItems.push(p);
+      fromCounts.push(entries.length);
       for (const [x, v] of entries) {
-        from.push(p);
+        if (!bake) from.push(p);
         to.push(x);
         weight.push(v);
       }
     }
-    return { window: this.window, maxSuccessors: this.maxSuccessors, from: Int32Array.from(from), to: Int32Array.from(to), weight: Float32Array.from(weight) };
+    const popularity = bake ? 0 : this.popularity;
+    return {
+      window: this.window,
+      maxSuccessors: this.maxSuccessors,
+      reverse: this.reverse,
+      popularity,
+      ...(popularity > 0 ? { counts: Float32Array.from(this.counts.subarray(0, this.countsLength())) } : {}),
+      from: Int32Array.from(from),
+      // a serving state groups the pairs by source item: 4 bytes less per pair
+      ...(bake ? { fromItems: Int32Array.from(fromItems), fromCounts: Int32Array.from(fromCounts) } : {}),
+      to: Int32Array.from(to),
+      weight: Float32Array.from(weight),
+    };
+  }
+
+  private countsLength(): number {
+    let n = this.counts.length;
+    while (n > 0 && this.counts[n - 1] === 0) n--;
+    return n;
   }
 
   static fromState(s: TransitionState): TransitionMemory {
-    const t = new TransitionMemory(s.window, s.maxSuccessors ?? 200);
-    for (let i = 0; i < s.from.length; i++) {
-      let m = t.w.get(s.from[i]);
-      if (!m) t.w.set(s.from[i], (m = new Map()));
+    const t = new TransitionMemory(s.window, s.maxSuccessors ?? 200, s.reverse ?? 0, s.popularity ?? 0);
+    if (s.counts) {
+      t.counts = new Float64Array(Math.max(1024, s.counts.length));
+      t.counts.set(s.counts);
+    }
+    const put = (p: number, i: number) => {
+      let m = t.w.get(p);
+      if (!m) t.w.set(p, (m = new Map()));
       m.set(s.to[i], s.weight[i]);
       t.pairs++;
-    }
+    };
+    if (s.fromItems && s.fromCounts) {
+      let i = 0;
+      s.fromItems.forEach((p, g) => {
+        for (let e = 0; e < (s.fromCounts as Int32Array)[g]; e++) put(p, i++);
+      });
+    } else for (let i = 0; i < s.from.length; i++) put(s.from[i], i);
     return t;
   }
 }

@@ -113,7 +113,7 @@ export class ServingModel {
       ctxKeys: Float64Array.from(cs.keys),
       ctxRows: cs.data,
       user,
-      ...(memory ? { memory: { ...memory.memory.state(memory.maxNeighbours ?? 100), beta: memory.beta } } : {}),
+      ...(memory ? { memory: { ...memory.memory.servingState(memory.maxNeighbours ?? 100), beta: memory.beta } } : {}),
     });
   }
 

@@ -30,6 +30,10 @@ export interface LearnerOptions {
   budget?: number;
   /** The transition memory (the student's wide half); false: the two-tower alone. */
   memory?: boolean;
+  /** Weight of the memory's reverse direction (a positive on x after p also counts x -> p). */
+  memoryReverse?: number;
+  /** Exponent of the memory's popularity discount of a candidate (n_x^-memoryPopularity). */
+  memoryPopularity?: number;
   /** Held-out window samples ranked per step to choose the memory weight. */
   mixSamples?: number;
   seed?: number;
@@ -54,6 +58,8 @@ export const LEARNER_DEFAULTS = {
   minStepExamples: 0,
   maxPasses: 1,
   memory: true,
+  memoryReverse: 0.5,
+  memoryPopularity: 0.3,
   mixSamples: 4,
   selection: 'all' as SelectionMode,
   budget: 0.3,
@@ -129,7 +135,7 @@ export class ContinualLearner {
   private vectorCount = 0;
   private vectorsStale = true;
   /** The student's wide half: item -> item transitions, learned at each step; and the weight it is mixed in with. */
-  readonly memory = new TransitionMemory(10);
+  readonly memory: TransitionMemory;
   readonly mixer = new MemoryMixer();
   private vectorsStep = -1;
   /** Examples trained by the student and seconds spent doing so (throughput). */
@@ -141,6 +147,7 @@ export class ContinualLearner {
     opts: LearnerOptions = {},
   ) {
     this.opts = { ...LEARNER_DEFAULTS, ...opts };
+    this.memory = new TransitionMemory(10, 200, this.opts.memoryReverse, this.opts.memoryPopularity);
     const imageDim = opts.imageDim ?? catalog.imageDim;
     this.student = new TwoTowerModel(studentConfig({ imageDim, ...opts.student }), catalog);
     this.teacher = opts.teacher === false || opts.teacher === undefined ? null : new TwoTowerModel(teacherConfig({ imageDim, ...opts.teacher }), catalog);
