@@ -136,8 +136,8 @@ const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
 }) as (a: tf.Tensor3D, h: tf.Tensor3D) => tf.Tensor3D;
 
 /**
- * out[o..o+d) = init[io..io+d) (or 0) + sum over k in [k0, k1) of w[k] * src[off[k]..off[k]+d): four columns at a time,
- * summed in registers, so each output element is stored once. The content bags' forward and backward both run on it.
+ * out[o..o+d) = init[io..io+d) (or 0) + sum over k in [k0, k1) of w[k] * src[off[k]..off[k]+d): eight columns at a
+ * time, summed in registers, so each output element is stored once. The content bags' forward and backward both run on it.
  */
 function weightedRowSum(
   src: Float32Array,
@@ -152,11 +152,26 @@ function weightedRowSum(
   io: number,
 ): void {
   let j = 0;
-  for (; j + 4 <= d; j += 4) {
-    let a0 = init ? init[io + j] : 0;
-    let a1 = init ? init[io + j + 1] : 0;
-    let a2 = init ? init[io + j + 2] : 0;
-    let a3 = init ? init[io + j + 3] : 0;
+  for (; j + 8 <= d; j += 8) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let a4 = 0;
+    let a5 = 0;
+    let a6 = 0;
+    let a7 = 0;
+    if (init) {
+      const q = io + j;
+      a0 = init[q];
+      a1 = init[q + 1];
+      a2 = init[q + 2];
+      a3 = init[q + 3];
+      a4 = init[q + 4];
+      a5 = init[q + 5];
+      a6 = init[q + 6];
+      a7 = init[q + 7];
+    }
     for (let k = k0; k < k1; k++) {
       const wk = w[k];
       const b = off[k] + j;
@@ -164,17 +179,36 @@ function weightedRowSum(
       a1 += wk * src[b + 1];
       a2 += wk * src[b + 2];
       a3 += wk * src[b + 3];
+      a4 += wk * src[b + 4];
+      a5 += wk * src[b + 5];
+      a6 += wk * src[b + 6];
+      a7 += wk * src[b + 7];
     }
-    out[o + j] = a0;
-    out[o + j + 1] = a1;
-    out[o + j + 2] = a2;
-    out[o + j + 3] = a3;
+    const q = o + j;
+    out[q] = a0;
+    out[q + 1] = a1;
+    out[q + 2] = a2;
+    out[q + 3] = a3;
+    out[q + 4] = a4;
+    out[q + 5] = a5;
+    out[q + 6] = a6;
+    out[q + 7] = a7;
   }
   for (; j < d; j++) {
     let a = init ? init[io + j] : 0;
     for (let k = k0; k < k1; k++) a += w[k] * src[off[k] + j];
     out[o + j] = a;
   }
+}
+
+/**
+ * A float32 tensor's values without a copy where the backend allows it (wasm: a view of its heap, valid until the
+ * tensor is disposed or another op runs), else a copy.
+ */
+function readInPlace(t: tf.Tensor): Float32Array {
+  const b = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+  if (t.dtype === 'float32' && tf.getBackend() === 'wasm' && typeof b.typedArrayFromHeap === 'function') return b.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
@@ -702,32 +736,52 @@ export class TwoTowerModel {
     for (let c = 0; c < N; c++) logq[B + c] = this.logQ(cand[B + c], 0, negQ[c]);
     const alpha = distiller ? cfg.distillAlpha : 0;
     const TS = distiller && alpha > 0 ? distiller.scoresFor(batch, cand) : null;
-    // The loss head: forward reads u, v and the item-side bias, computes the sampled-softmax (+ distillation) loss and
-    // its gradient G = d loss / d (u . v^T) in typed arrays (and G^T, so tfjs needs no transpose); backward hands G . V,
-    // G^T . U and the bias gradient to tfjs. So the towers run forward once and backward once per batch. (u . v^T is
-    // computed whole although an example uses only its chunk's in-batch columns: on wasm one large matMul runs faster
-    // than per-chunk blocks, whose batched matMul is not vectorised.)
+    // The loss head. An example's candidates are its chunk's in-batch targets and the shared sampled negatives, so only
+    // the chunk-diagonal blocks of u . v^T are computed: Sin_k = U_k . V_k^T per chunk and Sneg = U . Vneg^T, as plain
+    // 2-D matMuls (wasm's batched matMul is not vectorised). The forward computes the sampled-softmax (+ distillation)
+    // loss and its score gradients (and their transposes, so tfjs needs no transpose) in typed arrays; the backward hands
+    // Gin_k . V_k + Gneg . Vneg, Gin_k^T . U_k, Gneg^T . U and the bias gradient to tfjs. So the towers run forward once
+    // and backward once per batch.
+    const C = Math.max(1, Math.min(cfg.chunk, B));
+    const sizes: number[] = [];
+    for (let c0 = 0; c0 < B; c0 += C) sizes.push(Math.min(C, B - c0));
+    const nC = sizes.length;
     let loss = 0;
     let gB = new Float32Array(0);
     const head = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const u = args[0] as tf.Tensor2D;
       const v = args[1] as tf.Tensor2D;
       const cb = args[2] as tf.Tensor1D;
-      (args[3] as tf.GradSaveFunc)([u, v]);
-      const St = tf.matMul(u, tf.transpose(v));
-      const S = St.dataSync() as Float32Array;
-      St.dispose();
+      const us = nC > 1 ? (tf.split(u, sizes, 0) as tf.Tensor2D[]) : [u];
+      const vs = tf.split(v, N > 0 ? [...sizes, N] : sizes, 0) as tf.Tensor2D[];
+      (args[3] as tf.GradSaveFunc)([u, ...us, ...vs]);
+      const St = us.map((uk, k) => tf.matMul(uk, tf.transpose(vs[k])));
+      if (N > 0) St.push(tf.matMul(u, tf.transpose(vs[nC])));
       const CB = cb.dataSync() as Float32Array;
-      const r = this.softmaxHead(batch, cand, S, CB, idBias, logq, TS, alpha);
+      // read in place: no tfjs op runs until the head is done with them
+      const Sin = St.slice(0, nC).map(readInPlace);
+      const Sneg = N > 0 ? readInPlace(St[nC]) : new Float32Array(0);
+      const r = this.softmaxHead(batch, cand, C, Sin, Sneg, CB, idBias, logq, TS, alpha);
+      tf.dispose(St);
       loss = r.loss;
       gB = r.gB;
       return {
         value: tf.scalar(r.loss),
-        gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
-          tf.matMul(tf.tensor2d(r.G, [B, M]), saved[1] as tf.Tensor2D),
-          tf.matMul(tf.tensor2d(r.GT, [M, B]), saved[0] as tf.Tensor2D),
-          tf.tensor1d(r.gB),
-        ],
+        gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const uS = saved[0] as tf.Tensor2D;
+          const uk = saved.slice(1, 1 + nC) as tf.Tensor2D[];
+          const vk = saved.slice(1 + nC) as tf.Tensor2D[];
+          let gU = tf.concat(
+            sizes.map((n, k) => tf.matMul(tf.tensor2d(r.Gin[k], [n, n]), vk[k])),
+            0,
+          ) as tf.Tensor2D;
+          const gV = sizes.map((n, k) => tf.matMul(tf.tensor2d(r.GinT[k], [n, n]), uk[k]));
+          if (N > 0) {
+            gU = tf.add(gU, tf.matMul(tf.tensor2d(r.Gneg, [B, N]), vk[nC]));
+            gV.push(tf.matMul(tf.tensor2d(r.GnegT, [N, B]), uS));
+          }
+          return [gU, tf.concat(gV, 0), tf.tensor1d(r.gB)];
+        },
       };
     }) as (u: tf.Tensor2D, v: tf.Tensor2D, cb: tf.Tensor1D) => tf.Scalar;
     const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
@@ -739,21 +793,12 @@ export class TwoTowerModel {
       return head(o.u, o.v, o.cb);
     });
     const { value, grads } = gradFn(inputs);
-    const gHist = grads[0].dataSync() as Float32Array;
     const gCtx = grads[1].dataSync() as Float32Array;
-    const gCand = grads[2].dataSync() as Float32Array;
     const gDense = new Map<ParamName, Float32Array>();
     names.forEach((n, i) => gDense.set(n, grads[3 + i].dataSync() as Float32Array));
-    tf.dispose(grads);
-    tf.dispose([value, histT, maskT, ctxT, candT, ...Object.values(paramT)]);
-    if (histImgT) histImgT.dispose();
-    if (candImgT) candImgT.dispose();
-    loss /= B;
-    this.rowGrads ??= { item: new RowGrads(d), token: new RowGrads(d), ctx: new RowGrads(d), bias: new RowGrads(1) };
-    const rowGrads = this.rowGrads;
-    for (const g of Object.values(rowGrads)) g.reset();
-    if (!Number.isFinite(loss)) return { loss, finite: false, dense: gDense, rows: rowGrads };
-    // item-input gradients summed per unique item (flat, by slot), then spread to its id row and content rows
+    // item-input gradients summed per unique item (flat, by slot), read in place from the backend before the tensors go
+    const gHist = readInPlace(grads[0]);
+    const gCand = readInPlace(grads[2]);
     const U = uniq.length;
     const gX = this.scratch('gX', U * d);
     for (let p = 0; p < B * L; p++) {
@@ -768,6 +813,16 @@ export class TwoTowerModel {
       const q = c * d;
       for (let j = 0; j < d; j++) gX[o + j] += gCand[q + j];
     }
+    tf.dispose(grads);
+    tf.dispose([value, histT, maskT, ctxT, candT, ...Object.values(paramT)]);
+    if (histImgT) histImgT.dispose();
+    if (candImgT) candImgT.dispose();
+    loss /= B;
+    this.rowGrads ??= { item: new RowGrads(d), token: new RowGrads(d), ctx: new RowGrads(d), bias: new RowGrads(1) };
+    const rowGrads = this.rowGrads;
+    for (const g of Object.values(rowGrads)) g.reset();
+    if (!Number.isFinite(loss)) return { loss, finite: false, dense: gDense, rows: rowGrads };
+    // then spread to each item's id row and content rows
     const { item: itemRowsG, token: tokenRowsG, ctx: ctxRowsG, bias: biasRowsG } = rowGrads;
     let nnz = 0;
     for (let sl = 0; sl < U; sl++) {
@@ -800,7 +855,7 @@ export class TwoTowerModel {
 
   /**
    * Gradients of the content rows: row t gets the sum over the batch's items i whose bag holds t of gX_i / |bag_i|.
-   * The bag is transposed (token slot -> its items) by a counting sort, then each row's sum is taken four columns at a
+   * The bag is transposed (token slot -> its items) by a counting sort, then each row's sum is taken eight columns at a
    * time in registers and written once. `grads` already has a slot for every row of the items' bags.
    */
   private bagBackward(uniq: readonly number[], gX: Float32Array, grads: RowGrads, nnz: number): void {
@@ -830,28 +885,32 @@ export class TwoTowerModel {
   /**
    * Sampled softmax over each example's candidates (its chunk's in-batch targets + the shared sampled negatives),
    * log-Q corrected, plus `alpha * T^2 * KL(teacher || student)` at temperature T when teacher scores are given.
-   * Returns the summed (weighted) loss (both terms), G = d loss / d (u . v^T) (B x M), its transpose GT (M x B) and
-   * the gradient of each candidate's bias.
+   * Scores arrive as the chunk-diagonal blocks Sin[k] (row r of chunk k holds example c0 + r against the chunk's
+   * targets) and Sneg (B x N); the teacher's TS is B x M. Returns the summed (weighted) loss (both terms), the score
+   * gradients in the same layouts (Gin, Gneg) and transposed (GinT, GnegT), and the gradient of each candidate's bias.
    */
   private softmaxHead(
     batch: readonly TrainExample[],
     cand: Int32Array,
-    S: Float32Array,
+    C: number,
+    Sin: Float32Array[],
+    Sneg: Float32Array,
     CB: Float32Array,
     idBias: Float64Array,
     logq: Float64Array,
     TS: Float32Array | null,
     alpha: number,
-  ): { loss: number; G: Float32Array; GT: Float32Array; gB: Float32Array } {
+  ): { loss: number; Gin: Float32Array[]; GinT: Float32Array[]; Gneg: Float32Array; GnegT: Float32Array; gB: Float32Array } {
     const B = batch.length;
     const M = cand.length;
     const N = M - B;
-    const C = Math.max(1, this.cfg.chunk);
     const T = this.cfg.distillTemperature;
     const bias = new Float64Array(M);
     for (let c = 0; c < M; c++) bias[c] = CB[c] + idBias[c] - logq[c];
-    const G = this.scratch('G', B * M);
-    const GT = this.scratch('GT', M * B);
+    const Gin = Sin.map((x) => new Float32Array(x.length));
+    const GinT = Sin.map((x) => new Float32Array(x.length));
+    const Gneg = this.scratch('Gneg', B * N);
+    const GnegT = this.scratch('GnegT', N * B);
     const gB = new Float32Array(M);
     let wsum = 0;
     for (const ex of batch) wsum += ex.weight;
@@ -865,8 +924,12 @@ export class TwoTowerModel {
     for (let b = 0; b < B; b++) {
       const w = batch[b].weight / wsum;
       const tgt = cand[b];
-      const c0 = Math.floor(b / C) * C;
+      const chunkIdx = Math.floor(b / C);
+      const c0 = chunkIdx * C;
       const c1 = Math.min(B, c0 + C);
+      const n = c1 - c0;
+      const sIn = Sin[chunkIdx];
+      const r0 = (b - c0) * n;
       let nc = 0;
       for (let c = c0; c < c1; c++) if (c === b || cand[c] !== tgt) cols[nc++] = c;
       for (let c = B; c < M; c++) if (cand[c] !== tgt) cols[nc++] = c;
@@ -875,7 +938,7 @@ export class TwoTowerModel {
       let tmx = -Infinity;
       for (let i = 0; i < nc; i++) {
         const c = cols[i];
-        const l = S[ro + c] + bias[c];
+        const l = (c < B ? sIn[r0 + c - c0] : Sneg[b * N + c - B]) + bias[c];
         lg[i] = l;
         if (l > mx) mx = l;
         if (TS) {
@@ -910,12 +973,17 @@ export class TwoTowerModel {
           if (pt > 0) loss += w * alpha * T * T * pt * (Math.log(pt) - Math.log(Math.max(ps, 1e-30)));
         }
         g *= w;
-        G[ro + c] = g;
-        GT[c * B + b] = g;
+        if (c < B) {
+          Gin[chunkIdx][r0 + c - c0] = g;
+          GinT[chunkIdx][(c - c0) * n + b - c0] = g;
+        } else {
+          Gneg[b * N + c - B] = g;
+          GnegT[(c - B) * B + b] = g;
+        }
         gB[c] += g;
       }
     }
-    return { loss, G, GT, gB };
+    return { loss, Gin, GinT, Gneg, GnegT, gB };
   }
 
   private applyDense(grads: Map<ParamName, Float32Array>, lrScale: number): void {

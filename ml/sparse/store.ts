@@ -297,9 +297,13 @@ export class SparseEmbeddingStore {
       j.buf = b;
     }
     const out = j.buf;
-    out.set(this.data.subarray(r * d, r * d + d), o);
-    out.set(this.slot1.subarray(r * d, r * d + d), o + d);
-    if (this.optimizer === 'adam') out.set(this.slot2.subarray(r * d, r * d + d), o + 2 * d);
+    const b = r * d;
+    const adam = this.optimizer === 'adam';
+    for (let i = 0; i < d; i++) {
+      out[o + i] = this.data[b + i];
+      out[o + d + i] = this.slot1[b + i];
+      if (adam) out[o + 2 * d + i] = this.slot2[b + i];
+    }
     out[o + 3 * d] = this.rowSteps[r];
     j.rows.push(r);
     if (r >= this.journaled.length) {
