@@ -9,13 +9,14 @@ const swc = ['@swc/jest', {
 }];
 const moduleNameMapper = {
   '^@recsys/ml$': '<rootDir>/ml/index.ts',
+  '^@recsys/ml-serving$': '<rootDir>/ml/serving/index.ts',
   '^@recsys/(.*)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
 module.exports = {
   testTimeout: 180000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,ml}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,ml,scripts}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
   ],

@@ -6,11 +6,12 @@
 import { isPositive, type InteractionEvent, type MlEvent } from '../core/events';
 import { ProgressBar } from '../core/progress';
 import * as tf from '@tensorflow/tfjs';
-import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } from '../serving/topk';
+import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } from '../core/vectors';
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
 import { ContinualLearner, type LearnerOptions } from '../train/learner';
-import { FeatureState } from '../train/features';
-import type { TwoTowerModel, TrainExample } from '../model/two-tower';
+import { FeatureState } from '../features/state';
+import type { TwoTowerModel } from '../model/two-tower';
+import type { TrainExample } from '../features/example';
 
 export interface EvalOptions {
   stepHours?: number;

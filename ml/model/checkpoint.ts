@@ -1,6 +1,6 @@
 /** Training checkpoints: the full model state (weights, optimizer slots, catalog) in a checksummed bundle. */
-import { decodeBundle, encodeBundle } from '../serving/bundle';
-import { Catalog } from './catalog';
+import { decodeBundle, encodeBundle } from '../core/bundle';
+import { Catalog } from '../features/catalog';
 import { TwoTowerModel, type TwoTowerState } from './two-tower';
 
 interface CatalogState {

@@ -6,11 +6,12 @@
 import { selectBackend } from '../core/backend';
 import { Rng } from '../core/rng';
 import { generateShop, shopEvents } from '../sim/shop';
-import { FeatureState } from '../train/features';
+import { FeatureState } from '../features/state';
 import { ContinualLearner } from '../train/learner';
 import { feedEvents } from '../train/feed';
-import type { Distiller, StoreName, TrainExample, TwoTowerModel } from './two-tower';
-import type { ParamName } from './two-tower';
+import type { Distiller, StoreName, TwoTowerModel } from './two-tower';
+import type { TrainExample } from '../features/example';
+import type { ParamName } from './forward';
 
 const HOUR = 3600_000;
 

@@ -1,12 +1,13 @@
 import { selectBackend } from '../core/backend';
 import { generateShop, shopEvents, driftClicks, type Shop } from '../sim/shop';
-import { FeatureState, contextKeys } from '../train/features';
+import { FeatureState } from '../features/state';
+import { contextKeys } from '../features/context';
 import { ContinualLearner } from '../train/learner';
 import { feedEvents } from '../train/feed';
-import { quantizeInt8, topK, topKInt8 } from '../serving/topk';
+import { quantizeInt8, topK, topKInt8 } from '../core/vectors';
 import { ServingModel } from '../serving/artifact';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
-import { ChecksumError } from '../serving/bundle';
+import { ChecksumError } from '../core/bundle';
 
 const HOUR = 3600_000;
 

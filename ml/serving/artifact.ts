@@ -4,11 +4,12 @@
  * vector from recent item ids and does the dot-product top-k.
  */
 import type { TowerConfig } from '../model/config';
-import { itemTowerForward, userTowerForward, type ParamName, type TwoTowerModel } from '../model/two-tower';
-import { contextKeys } from '../train/features';
+import { itemTowerForward, userTowerForward, type ParamName } from '../model/forward';
+import type { TwoTowerModel } from '../model/two-tower';
+import { contextKeys } from '../features/context';
 import { TransitionMemory, type TransitionState } from '../model/transitions';
-import { decodeBundle, encodeBundle, bundleChecksum } from './bundle';
-import { dequantizeInt8, dotAll, dotAllInt8, quantizeInt8, topK, topKInt8, topKOfScores, type QuantizedVectors, type Scored } from './topk';
+import { decodeBundle, encodeBundle, bundleChecksum } from '../core/bundle';
+import { dequantizeInt8, dotAll, dotAllInt8, quantizeInt8, topK, topKInt8, topKOfScores, type QuantizedVectors, type Scored } from '../core/vectors';
 
 export type VectorPrecision = 'int8' | 'fp32';
 

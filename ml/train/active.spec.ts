@@ -1,11 +1,11 @@
 import { selectBackend } from '../core/backend';
 import { Rng } from '../core/rng';
 import { generateShop, shopEvents } from '../sim/shop';
-import { FeatureState } from './features';
+import { FeatureState } from '../features/state';
 import { ContinualLearner } from './learner';
 import { feedEvents } from './feed';
 import { inclusionProbabilities, selectSamples } from './active';
-import type { TrainExample } from '../model/two-tower';
+import type { TrainExample } from '../features/example';
 
 beforeAll(async () => {
   await selectBackend('wasm', () => undefined);

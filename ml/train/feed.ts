@@ -1,6 +1,6 @@
 /** Feeds ts-ordered events through real-time features and learners, stepping the learners every `stepMs` of event time. */
 import { isPositive, type MlEvent } from '../core/events';
-import type { FeatureState } from './features';
+import type { FeatureState } from '../features/state';
 import type { ContinualLearner, StepReport } from './learner';
 
 export interface FeedResult {

@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import type { Catalog } from '../model/catalog';
+import type { Catalog } from '../features/catalog';
 import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
-import { TwoTowerModel, type Distiller, type TrainExample } from '../model/two-tower';
+import { TwoTowerModel, type Distiller } from '../model/two-tower';
+import type { TrainExample } from '../features/example';
 import { selectSamples, type SelectionMode } from './active';
 import { MemoryMixer, TransitionMemory } from '../model/transitions';
-import { dotAll, topKOfScores, type TopKOptions } from '../serving/topk';
+import { dotAll, topKOfScores, type TopKOptions } from '../core/vectors';
 
 export interface LearnerOptions {
   student?: Partial<TowerConfig>;

@@ -1,9 +1,9 @@
 /** Real-time features shared by every learner: catalog content, each user's recent positives and positive set. */
-import { hashString } from '../core/rng';
 import type { InteractionEvent, MlEvent } from '../core/events';
 import { isPositive } from '../core/events';
-import { Catalog } from '../model/catalog';
-import type { TrainExample } from '../model/two-tower';
+import { Catalog } from './catalog';
+import { contextKeys } from './context';
+import type { TrainExample } from './example';
 
 export const MAX_HISTORY = 50;
 
@@ -11,15 +11,6 @@ export interface UserState {
   /** Recent positive item indices, most recent LAST. */
   recent: number[];
   positives: Set<number>;
-}
-
-export function contextKeys(ts: number, context: Record<string, unknown> | undefined, userId?: string): number[] {
-  const hour = new Date(ts).getUTCHours();
-  const keys = [hashString(`hour:${hour}`)];
-  const device = context && typeof context.device === 'string' ? context.device : 'unknown';
-  keys.push(hashString(`device:${device}`));
-  if (userId !== undefined) keys.push(hashString(`user:${userId}`));
-  return keys;
 }
 
 export class FeatureState {
