@@ -15,11 +15,11 @@
  * chain against finite differences.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../core/rng';
 import { RowGrads, SparseEmbeddingStore, type SparseStoreState } from '../sparse/store';
 import type { Catalog } from '../features/catalog';
 import type { TrainExample } from '../features/example';
 import type { TowerConfig } from './config';
+import { DenseParams, type DenseParam, type DenseState } from './dense-params';
 import { PARAM_NAMES, itemTowerForward, userTowerForward, type ParamName } from './forward';
 import { dot, weightedRowSum } from './kernels';
 import { attnLogits, mm, pool, readInPlace } from './ops';
@@ -30,16 +30,11 @@ export interface Distiller {
   scoresFor(examples: readonly TrainExample[], candidates: Int32Array): Float32Array;
 }
 
-export interface DenseParam {
-  shape: number[];
-  value: Float32Array;
-  m: Float32Array;
-  v: Float32Array;
-}
+export type { DenseParam } from './dense-params';
 
 export interface TwoTowerState {
   config: TowerConfig;
-  dense: Record<string, { shape: number[]; value: Float32Array; m: Float32Array; v: Float32Array }>;
+  dense: DenseState;
   denseSteps: number;
   stores: Record<'item' | 'token' | 'ctx' | 'bias', SparseStoreState>;
   counts: Float64Array;
@@ -70,8 +65,8 @@ export interface BatchGradients extends BatchResult {
 
 export class TwoTowerModel {
   readonly cfg: TowerConfig;
-  readonly dense = new Map<ParamName, DenseParam>();
-  denseSteps = 0;
+  /** The dense weights of both towers with their optimiser and rollback snapshot. */
+  readonly params: DenseParams;
   item: SparseEmbeddingStore;
   token: SparseEmbeddingStore;
   ctx: SparseEmbeddingStore;
@@ -79,7 +74,6 @@ export class TwoTowerModel {
   /** Positive counts per catalog index (log-Q correction and the negative sampler). */
   counts = new Float64Array(1024);
   totalCount = 0;
-  private denseSnapshot: Map<ParamName, Float32Array[]> | null = null;
 
   constructor(
     cfg: TowerConfig,
@@ -101,27 +95,7 @@ export class TwoTowerModel {
     this.token = mk(cfg.tokenCapacity, cfg.tokenMinCount, d, cfg.seed + 2);
     this.ctx = mk(cfg.contextCapacity, 1, d, cfg.seed + 3, 0.01);
     this.bias = mk(cfg.itemCapacity, cfg.itemMinCount, 1, cfg.seed + 4, 0);
-    const rng = new Rng(cfg.seed);
-    const h = cfg.hidden;
-    const zin = (cfg.cross ? 3 : 2) * d;
-    const init = (shape: number[], scale: number, fill?: (i: number) => number): DenseParam => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const value = new Float32Array(n);
-      for (let i = 0; i < n; i++) value[i] = fill ? fill(i) : rng.normal() * scale;
-      return { shape, value, m: new Float32Array(n), v: new Float32Array(n) };
-    };
-    this.dense.set('posLogit', init([cfg.historyLen], 0, (k) => -0.15 * k));
-    this.dense.set('attn', init([d], 0, () => 0));
-    this.dense.set('imgProj', init([Math.max(cfg.imageDim, 1), d], cfg.imageDim > 0 ? 1 / Math.sqrt(cfg.imageDim) / 4 : 0));
-    this.dense.set('U1', init([zin, h], Math.sqrt(2 / zin)));
-    this.dense.set('ub1', init([h], 0));
-    this.dense.set('U2', init([h, d], 0.01));
-    this.dense.set('ub2', init([d], 0));
-    this.dense.set('I1', init([d, h], Math.sqrt(2 / d)));
-    this.dense.set('ib1', init([h], 0));
-    this.dense.set('I2', init([h, d], 0.01));
-    this.dense.set('ib2', init([d], 0));
-    this.dense.set('bw', init([d], 0));
+    this.params = new DenseParams(cfg);
   }
 
   /** Width of user and item vectors: dim + 1 (the bias). */
@@ -129,8 +103,18 @@ export class TwoTowerModel {
     return this.cfg.dim + 1;
   }
 
+  /** The dense weights by name (live). */
+  get dense(): Map<ParamName, DenseParam> {
+    return this.params.map;
+  }
+
+  /** Adam steps the dense weights have taken. */
+  get denseSteps(): number {
+    return this.params.steps;
+  }
+
   param(name: ParamName): Float32Array {
-    return (this.dense.get(name) as DenseParam).value;
+    return this.params.value(name);
   }
 
   // ---------------------------------------------------------------- features
@@ -249,10 +233,8 @@ export class TwoTowerModel {
       biasRow[t] = br >= 0 ? this.bias.data[br] : 0;
     }
     const res = tf.tidy(() => {
-      const p = (name: ParamName) => {
-        const q = this.dense.get(name) as DenseParam;
-        return tf.tensor(q.value, q.shape);
-      };
+      const t = this.paramTensors();
+      const p = (name: ParamName) => t[name];
       const x = tf.tensor2d(X, [n, d]);
       const a = tf.relu(tf.add(tf.matMul(x, p('I1') as tf.Tensor2D), p('ib1')));
       const v = tf.add(x, tf.add(tf.matMul(a, p('I2') as tf.Tensor2D), p('ib2')));
@@ -301,6 +283,16 @@ export class TwoTowerModel {
   }
 
   // ---------------------------------------------------------------- training
+
+  /** The dense weights as fresh tfjs tensors (the caller disposes them). */
+  private paramTensors(): Record<ParamName, tf.Tensor> {
+    const p = {} as Record<ParamName, tf.Tensor>;
+    for (const name of PARAM_NAMES) {
+      const q = this.params.map.get(name) as DenseParam;
+      p[name] = tf.tensor(q.value, q.shape);
+    }
+    return p;
+  }
 
   private towers(
     p: Record<ParamName, tf.Tensor>,
@@ -432,12 +424,7 @@ export class TwoTowerModel {
       idBias[c] = br >= 0 ? this.bias.data[br] : 0;
     });
     const out = tf.tidy(() => {
-      const p = {} as Record<ParamName, tf.Tensor>;
-      for (const name of PARAM_NAMES) {
-        const q = this.dense.get(name) as DenseParam;
-        p[name] = tf.tensor(q.value, q.shape);
-      }
-      const o = this.towers(p, g.histT, g.maskT, g.ctxT, g.candT, g.histImgT, g.candImgT);
+      const o = this.towers(this.paramTensors(), g.histT, g.maskT, g.ctxT, g.candT, g.histImgT, g.candImgT);
       const bias = tf.reshape(tf.add(o.cb, tf.tensor1d(idBias)), [1, cand.length]);
       return tf.add(tf.matMul(o.u, tf.transpose(o.v)), bias);
     });
@@ -462,7 +449,7 @@ export class TwoTowerModel {
       this.ctx.applyRows(g.rows.ctx, lrScale) &&
       this.bias.applyRows(g.rows.bias, lrScale);
     if (!ok) return { loss: g.loss, finite: false };
-    this.applyDense(g.dense, lrScale);
+    this.params.apply(g.dense, lrScale);
     return { loss: g.loss, finite: true };
   }
 
@@ -483,11 +470,7 @@ export class TwoTowerModel {
     for (let b = 0; b < B; b++) cand[b] = batch[b].target;
     cand.set(negs, B);
     const { histT, maskT, ctxT, candT, histImgT, candImgT, uniq, histSlot, candSlot } = this.gather(batch, cand);
-    const paramT = {} as Record<ParamName, tf.Tensor>;
-    for (const name of PARAM_NAMES) {
-      const p = this.dense.get(name) as DenseParam;
-      paramT[name] = tf.tensor(p.value, p.shape);
-    }
+    const paramT = this.paramTensors();
     // per-candidate id bias and log-Q, and the teacher's scores over the same candidates
     const idBias = new Float64Array(M);
     const logq = new Float64Array(M);
@@ -753,21 +736,6 @@ export class TwoTowerModel {
     return { loss, Gin, GinT, Gneg, GnegT, gB };
   }
 
-  private applyDense(grads: Map<ParamName, Float32Array>, lrScale: number): void {
-    const t = ++this.denseSteps;
-    const b1 = 0.9;
-    const b2 = 0.999;
-    const lr = (this.cfg.denseLr * lrScale * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
-    for (const [name, g] of grads) {
-      const p = this.dense.get(name) as DenseParam;
-      for (let i = 0; i < g.length; i++) {
-        p.m[i] = b1 * p.m[i] + (1 - b1) * g[i];
-        p.v[i] = b2 * p.v[i] + (1 - b2) * g[i] * g[i];
-        p.value[i] -= (lr * p.m[i]) / (Math.sqrt(p.v[i]) + 1e-8);
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- step transactions
 
   private stores(): SparseEmbeddingStore[] {
@@ -776,46 +744,31 @@ export class TwoTowerModel {
 
   begin(): void {
     for (const s of this.stores()) s.begin();
-    this.denseSnapshot = new Map();
-    for (const [n, p] of this.dense) this.denseSnapshot.set(n, [p.value.slice(), p.m.slice(), p.v.slice()]);
-    this.denseStepsSnapshot = this.denseSteps;
+    this.params.begin();
   }
-  private denseStepsSnapshot = 0;
 
   /** True when every dense weight and every sparse row changed since begin() is finite. */
   changedWeightsFinite(): boolean {
-    for (const p of this.dense.values()) for (let i = 0; i < p.value.length; i++) if (!Number.isFinite(p.value[i])) return false;
-    return this.stores().every((s) => s.touchedFinite());
+    return this.params.allFinite() && this.stores().every((s) => s.touchedFinite());
   }
 
   commit(): void {
     for (const s of this.stores()) s.commit();
-    this.denseSnapshot = null;
+    this.params.commit();
   }
 
   rollback(): void {
     for (const s of this.stores()) s.rollback();
-    if (this.denseSnapshot) {
-      for (const [n, [v, m, vv]] of this.denseSnapshot) {
-        const p = this.dense.get(n) as DenseParam;
-        p.value.set(v);
-        p.m.set(m);
-        p.v.set(vv);
-      }
-      this.denseSteps = this.denseStepsSnapshot;
-    }
-    this.denseSnapshot = null;
+    this.params.rollback();
   }
 
   // ---------------------------------------------------------------- state
 
   state(): TwoTowerState {
-    const dense: TwoTowerState['dense'] = {};
-    for (const [n, p] of this.dense) dense[n] = { shape: p.shape.slice(), value: p.value.slice(), m: p.m.slice(), v: p.v.slice() };
     return {
       config: { ...this.cfg },
-      dense,
-      denseSteps: this.denseSteps,
+      dense: this.params.state(),
+      denseSteps: this.params.steps,
       stores: { item: this.item.state(), token: this.token.state(), ctx: this.ctx.state(), bias: this.bias.state() },
       counts: this.counts.slice(0, this.catalog.size),
       totalCount: this.totalCount,
@@ -824,10 +777,7 @@ export class TwoTowerModel {
 
   static fromState(s: TwoTowerState, catalog: Catalog): TwoTowerModel {
     const m = new TwoTowerModel(s.config, catalog);
-    for (const [n, p] of Object.entries(s.dense)) {
-      m.dense.set(n as ParamName, { shape: p.shape.slice(), value: p.value.slice(), m: p.m.slice(), v: p.v.slice() });
-    }
-    m.denseSteps = s.denseSteps;
+    m.params.load(s.dense, s.denseSteps);
     m.item = SparseEmbeddingStore.fromState(s.stores.item, s.config.seed + 1);
     m.token = SparseEmbeddingStore.fromState(s.stores.token, s.config.seed + 2);
     m.ctx = SparseEmbeddingStore.fromState(s.stores.ctx, s.config.seed + 3);
