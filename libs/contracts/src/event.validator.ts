@@ -86,7 +86,8 @@ export class EventValidator {
 }
 
 function reject(code: RejectionCode, message: string): { ok: false; error: Rejection } {
-  return { ok: false, error: { code, message } };
+  // a reason may quote the input (a field name, JSON.parse's excerpt): a U+0000 in it would make the reason unstorable
+  return { ok: false, error: { code, message: message.replace(/\u0000/g, '\\u0000') } };
 }
 
 function describe(error: ZodError): string {

@@ -18,9 +18,25 @@ export type InteractionType = (typeof INTERACTION_TYPES)[number];
 export type ProductType = (typeof PRODUCT_TYPES)[number];
 /** Interaction types that count as positive feedback (impressions are exposure only). */
 export const POSITIVE_TYPES: ReadonlySet<InteractionType> = new Set(['click', 'add_to_cart', 'purchase']);
+/** Largest `position` (the `int` column that stores it). */
+export const MAX_POSITION = 2 ** 31 - 1;
+/** Largest magnitude of an image-embedding value (float32, the `real[]` column that stores it). */
+export const MAX_FLOAT32 = 3.4028234663852886e38;
 
-const id = z
-  .string({ error: 'must be a string' })
+/** No string anywhere in an event may hold U+0000 (PostgreSQL's text and jsonb refuse it). */
+const NO_NUL = /^[^\u0000]*$/;
+const NUL_MESSAGE = 'must not contain U+0000';
+const text = () => z.string({ error: 'must be a string' }).regex(NO_NUL, NUL_MESSAGE);
+
+/** True when a JSON value holds a U+0000 in any string, key or value, at any depth. */
+function hasNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
+  return false;
+}
+
+const id = text()
   .min(1, 'must not be empty')
   .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
 
@@ -56,6 +72,7 @@ const finiteNumber = z.number({ error: 'must be a finite number' });
 const context = z
   .record(z.string(), z.unknown(), { error: 'must be an object' })
   .refine((c) => !Array.isArray(c), 'must be an object')
+  .refine((c) => !hasNul(c), NUL_MESSAGE)
   .refine((c) => Buffer.byteLength(JSON.stringify(c), 'utf8') <= MAX_CONTEXT_BYTES, `must be at most ${MAX_CONTEXT_BYTES} bytes serialized`);
 
 /** A user interaction (CONTRACT section 3). */
@@ -67,12 +84,12 @@ export const INTERACTION_SCHEMA = z
     itemId: id,
     ts: timestamp,
     requestId: id.optional(),
-    position: z.number().int('must be an integer').min(0, 'must be >= 0').optional(),
+    position: z.number().int('must be an integer').min(0, 'must be >= 0').max(MAX_POSITION, `must be at most ${MAX_POSITION}`).optional(),
     context: context.optional(),
   })
   .strip();
 
-const categorySegment = z.string().min(1, 'must not be empty').max(200);
+const categorySegment = text().min(1, 'must not be empty').max(200);
 
 /** Builds the product schema for a given image embedding length (0 disables image features). */
 export function productSchema(imageEmbeddingDim: number) {
@@ -82,21 +99,21 @@ export function productSchema(imageEmbeddingDim: number) {
       type: z.enum(PRODUCT_TYPES),
       itemId: id,
       ts: timestamp,
-      title: z.string().max(MAX_TITLE_LENGTH).optional(),
-      description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
+      title: text().max(MAX_TITLE_LENGTH).optional(),
+      description: text().max(MAX_DESCRIPTION_LENGTH).optional(),
+      // a string is a one-element path; as a preprocess (not a union) the reason of a bad segment reaches the client
       category: z
-        .union([categorySegment, z.array(categorySegment).min(1).max(20)])
-        .transform((c) => (typeof c === 'string' ? [c] : c))
+        .preprocess((c) => (typeof c === 'string' ? [c] : c), z.array(categorySegment, { error: 'must be a string or an array of strings' }).min(1).max(20))
         .optional(),
-      brand: z.string().max(200).optional(),
+      brand: text().max(200).optional(),
       price: finiteNumber.min(0, 'must be >= 0').optional(),
       imageEmbedding: z
-        .array(finiteNumber)
+        .array(finiteNumber.min(-MAX_FLOAT32, 'must be within the float32 range').max(MAX_FLOAT32, 'must be within the float32 range'))
         .refine((v) => imageEmbeddingDim === 0 || v.length === imageEmbeddingDim, `must have exactly ${imageEmbeddingDim} values`)
         // With image features disabled (dim 0) a supplied vector is accepted and not kept.
         .transform((v) => (imageEmbeddingDim === 0 ? undefined : v))
         .optional(),
-      attributes: z.record(z.string(), z.string().max(1000)).optional(),
+      attributes: z.record(z.string(), text().max(1000)).refine((a) => !hasNul(a), NUL_MESSAGE).optional(),
     })
     .strip();
 }
