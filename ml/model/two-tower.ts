@@ -23,6 +23,7 @@ import { DenseParams, type DenseParam, type DenseState } from './dense-params';
 import { PARAM_NAMES, itemTowerForward, userTowerForward, type ParamName } from './forward';
 import { dot, weightedRowSum } from './kernels';
 import { attnLogits, mm, pool, readInPlace } from './ops';
+import { softmaxHead } from './softmax-head';
 
 /** Scores of a (teacher) model over the candidates of a student batch. */
 export interface Distiller {
@@ -485,6 +486,7 @@ export class TwoTowerModel {
     }
     for (let c = 0; c < N; c++) logq[B + c] = this.logQ(cand[B + c], 0, negQ[c]);
     const alpha = distiller ? cfg.distillAlpha : 0;
+    const weights = batch.map((ex) => ex.weight);
     const TS = distiller && alpha > 0 ? distiller.scoresFor(batch, cand) : null;
     // The loss head. An example's candidates are its chunk's in-batch targets and the shared sampled negatives, so only
     // the chunk-diagonal blocks of u . v^T are computed: Sin_k = U_k . V_k^T per chunk and Sneg = U . Vneg^T, as plain
@@ -511,7 +513,20 @@ export class TwoTowerModel {
       // read in place: no tfjs op runs until the head is done with them
       const Sin = St.slice(0, nC).map(readInPlace);
       const Sneg = N > 0 ? readInPlace(St[nC]) : new Float32Array(0);
-      const r = this.softmaxHead(batch, cand, C, Sin, Sneg, CB, idBias, logq, TS, alpha);
+      const r = softmaxHead({
+        weights,
+        cand,
+        chunk: C,
+        Sin,
+        Sneg,
+        contentBias: CB,
+        idBias,
+        logq,
+        teacher: TS,
+        alpha,
+        temperature: cfg.distillTemperature,
+        alloc: (n, which) => this.scratch(which, n),
+      });
       tf.dispose(St);
       loss = r.loss;
       gB = r.gB;
@@ -630,110 +645,6 @@ export class TwoTowerModel {
       }
     }
     for (let s = 0; s < nt; s++) weightedRowSum(gX, itemOff, wt, start[s], start[s + 1], d, grads.data, s * d, null, 0);
-  }
-
-  /**
-   * Sampled softmax over each example's candidates (its chunk's in-batch targets + the shared sampled negatives),
-   * log-Q corrected, plus `alpha * T^2 * KL(teacher || student)` at temperature T when teacher scores are given.
-   * Scores arrive as the chunk-diagonal blocks Sin[k] (row r of chunk k holds example c0 + r against the chunk's
-   * targets) and Sneg (B x N); the teacher's TS is B x M. Returns the summed (weighted) loss (both terms), the score
-   * gradients in the same layouts (Gin, Gneg) and transposed (GinT, GnegT), and the gradient of each candidate's bias.
-   */
-  private softmaxHead(
-    batch: readonly TrainExample[],
-    cand: Int32Array,
-    C: number,
-    Sin: Float32Array[],
-    Sneg: Float32Array,
-    CB: Float32Array,
-    idBias: Float64Array,
-    logq: Float64Array,
-    TS: Float32Array | null,
-    alpha: number,
-  ): { loss: number; Gin: Float32Array[]; GinT: Float32Array[]; Gneg: Float32Array; GnegT: Float32Array; gB: Float32Array } {
-    const B = batch.length;
-    const M = cand.length;
-    const N = M - B;
-    const T = this.cfg.distillTemperature;
-    const bias = new Float64Array(M);
-    for (let c = 0; c < M; c++) bias[c] = CB[c] + idBias[c] - logq[c];
-    const Gin = Sin.map((x) => new Float32Array(x.length));
-    const GinT = Sin.map((x) => new Float32Array(x.length));
-    const Gneg = this.scratch('Gneg', B * N);
-    const GnegT = this.scratch('GnegT', N * B);
-    const gB = new Float32Array(M);
-    let wsum = 0;
-    for (const ex of batch) wsum += ex.weight;
-    // per-example weights normalised to mean 1: sparse rows see per-example-sized gradients (sum loss), Adam is scale-free
-    wsum = Math.max(wsum, 1e-12) / B;
-    let loss = 0;
-    const cols = new Int32Array(C + N);
-    const lg = new Float64Array(C + N);
-    const tl = new Float64Array(C + N);
-    const lgT = new Float64Array(C + N);
-    for (let b = 0; b < B; b++) {
-      const w = batch[b].weight / wsum;
-      const tgt = cand[b];
-      const chunkIdx = Math.floor(b / C);
-      const c0 = chunkIdx * C;
-      const c1 = Math.min(B, c0 + C);
-      const n = c1 - c0;
-      const sIn = Sin[chunkIdx];
-      const r0 = (b - c0) * n;
-      let nc = 0;
-      for (let c = c0; c < c1; c++) if (c === b || cand[c] !== tgt) cols[nc++] = c;
-      for (let c = B; c < M; c++) if (cand[c] !== tgt) cols[nc++] = c;
-      const ro = b * M;
-      let mx = -Infinity;
-      let tmx = -Infinity;
-      for (let i = 0; i < nc; i++) {
-        const c = cols[i];
-        const l = (c < B ? sIn[r0 + c - c0] : Sneg[b * N + c - B]) + bias[c];
-        lg[i] = l;
-        if (l > mx) mx = l;
-        if (TS) {
-          const t = TS[ro + c] - logq[c];
-          tl[i] = t;
-          if (t > tmx) tmx = t;
-        }
-      }
-      let z = 0;
-      let zT = 0;
-      let zt = 0;
-      for (let i = 0; i < nc; i++) {
-        if (TS) {
-          zT += lgT[i] = Math.exp((lg[i] - mx) / T);
-          zt += tl[i] = Math.exp((tl[i] - tmx) / T);
-        }
-        z += lg[i] = Math.exp(lg[i] - mx);
-      }
-      for (let i = 0; i < nc; i++) {
-        const c = cols[i];
-        const p = lg[i] / z;
-        let g = p;
-        if (c === b) {
-          g -= 1;
-          loss += w * -Math.log(Math.max(p, 1e-30));
-        }
-        if (TS) {
-          // alpha * T^2 * KL(teacher || student), both at temperature T; its gradient in the logit is alpha * T * (ps - pt)
-          const ps = lgT[i] / zT;
-          const pt = tl[i] / zt;
-          g += alpha * T * (ps - pt);
-          if (pt > 0) loss += w * alpha * T * T * pt * (Math.log(pt) - Math.log(Math.max(ps, 1e-30)));
-        }
-        g *= w;
-        if (c < B) {
-          Gin[chunkIdx][r0 + c - c0] = g;
-          GinT[chunkIdx][(c - c0) * n + b - c0] = g;
-        } else {
-          Gneg[b * N + c - B] = g;
-          GnegT[(c - B) * B + b] = g;
-        }
-        gB[c] += g;
-      }
-    }
-    return { loss, Gin, GinT, Gneg, GnegT, gB };
   }
 
   // ---------------------------------------------------------------- step transactions
