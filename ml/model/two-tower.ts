@@ -52,6 +52,34 @@ export interface Gathered {
   candImgT: tf.Tensor2D | null;
 }
 
+/** A batch gathered by the gather step: the towers' inputs, the unique items' slots and each candidate's constants. */
+interface GatheredBatch extends Gathered {
+  /** The batch's targets, then the sampled negatives. */
+  cand: Int32Array;
+  /** Catalog index of each unique item the batch reads (its slot is its position). */
+  uniq: number[];
+  /** Slot of each history position (B x historyLen; -1: padding) and of each candidate. */
+  histSlot: Int32Array;
+  candSlot: Int32Array;
+  idBias: Float64Array;
+  logq: Float64Array;
+  /** The teacher's B x M scores, or null without distillation. */
+  teacher: Float32Array | null;
+  alpha: number;
+}
+
+/** What the head step returns: the summed loss and the gradients of the towers' inputs and weights. */
+interface HeadGradients {
+  loss: number;
+  dense: Map<ParamName, Float32Array>;
+  /** Per example, its context sum's gradient (B x dim). */
+  gCtx: Float32Array;
+  /** Per unique item slot, its item input's gradient (U x dim). */
+  gX: Float32Array;
+  /** Per candidate, its bias's gradient. */
+  gB: Float32Array;
+}
+
 export interface BatchResult {
   loss: number;
   finite: boolean;
@@ -457,22 +485,37 @@ export class TwoTowerModel {
   /**
    * The mean loss of a batch and the gradients of its summed loss: of each dense weight, and of every sparse row the
    * batch reads (the row buffers are reused by the next call). Nothing is applied. `finite` is false when the loss or a
-   * dense gradient is not finite.
+   * dense gradient is not finite. Three steps: gather the rows, run the towers and the loss head forward and backward,
+   * scatter the gradients of the gathered inputs to the rows they came from.
    */
   batchGradients(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller): BatchGradients {
+    const gathered = this.gatherBatch(batch, negs, negQ, distiller);
+    const head = this.headGradients(batch, gathered);
+    const loss = head.loss / batch.length;
+    const d = this.cfg.dim;
+    this.rowGrads ??= { item: new RowGrads(d), token: new RowGrads(d), ctx: new RowGrads(d), bias: new RowGrads(1) };
+    const rows = this.rowGrads;
+    for (const g of Object.values(rows)) g.reset();
+    if (!Number.isFinite(loss)) return { loss, finite: false, dense: head.dense, rows };
+    this.scatterGradients(batch, gathered, head, rows);
+    let finite = true;
+    for (const g of head.dense.values()) for (let i = 0; i < g.length && finite; i++) if (!Number.isFinite(g[i])) finite = false;
+    return { loss, finite, dense: head.dense, rows };
+  }
+
+  /**
+   * Gather step: the batch's candidates (its targets, then the sampled negatives), the towers' input tensors, and per
+   * candidate its id bias, its log-Q correction and, with a distiller, the teacher's scores.
+   */
+  private gatherBatch(batch: readonly TrainExample[], negs: Int32Array, negQ: Float64Array, distiller?: Distiller): GatheredBatch {
     const cfg = this.cfg;
-    const d = cfg.dim;
-    const L = cfg.historyLen;
     const B = batch.length;
     const N = negs.length;
     const M = B + N;
-    const imgDim = cfg.imageDim;
     const cand = new Int32Array(M);
     for (let b = 0; b < B; b++) cand[b] = batch[b].target;
     cand.set(negs, B);
-    const { histT, maskT, ctxT, candT, histImgT, candImgT, uniq, histSlot, candSlot } = this.gather(batch, cand);
-    const paramT = this.paramTensors();
-    // per-candidate id bias and log-Q, and the teacher's scores over the same candidates
+    const g = this.gather(batch, cand);
     const idBias = new Float64Array(M);
     const logq = new Float64Array(M);
     for (let c = 0; c < M; c++) {
@@ -486,12 +529,29 @@ export class TwoTowerModel {
     }
     for (let c = 0; c < N; c++) logq[B + c] = this.logQ(cand[B + c], 0, negQ[c]);
     const alpha = distiller ? cfg.distillAlpha : 0;
+    const teacher = distiller && alpha > 0 ? distiller.scoresFor(batch, cand) : null;
+    return { ...g, cand, idBias, logq, teacher, alpha };
+  }
+
+  /**
+   * Head step: the towers forward on the gathered inputs, the loss head, and the backward through both. Returns the
+   * summed loss, the dense gradients, the context gradients per example, the item-input gradients summed per unique
+   * item (by slot) and the candidates' bias gradients. Disposes the gathered tensors.
+   */
+  private headGradients(batch: readonly TrainExample[], g: GatheredBatch): HeadGradients {
+    const cfg = this.cfg;
+    const d = cfg.dim;
+    const L = cfg.historyLen;
+    const { histT, maskT, ctxT, candT, histImgT, candImgT, uniq, histSlot, candSlot, cand, idBias, logq, teacher, alpha } = g;
+    const B = batch.length;
+    const M = cand.length;
+    const N = M - B;
+    const paramT = this.paramTensors();
     const weights = batch.map((ex) => ex.weight);
-    const TS = distiller && alpha > 0 ? distiller.scoresFor(batch, cand) : null;
-    // The loss head. An example's candidates are its chunk's in-batch targets and the shared sampled negatives, so only
-    // the chunk-diagonal blocks of u . v^T are computed: Sin_k = U_k . V_k^T per chunk and Sneg = U . Vneg^T, as plain
-    // 2-D matMuls (wasm's batched matMul is not vectorised). The forward computes the sampled-softmax (+ distillation)
-    // loss and its score gradients (and their transposes, so tfjs needs no transpose) in typed arrays; the backward hands
+    // An example's candidates are its chunk's in-batch targets and the shared sampled negatives, so only the
+    // chunk-diagonal blocks of u . v^T are computed: Sin_k = U_k . V_k^T per chunk and Sneg = U . Vneg^T, as plain 2-D
+    // matMuls (wasm's batched matMul is not vectorised). The forward computes the sampled-softmax (+ distillation) loss
+    // and its score gradients (and their transposes, so tfjs needs no transpose) in typed arrays; the backward hands
     // Gin_k . V_k + Gneg . Vneg, Gin_k^T . U_k, Gneg^T . U and the bias gradient to tfjs. So the towers run forward once
     // and backward once per batch.
     const C = Math.max(1, Math.min(cfg.chunk, B));
@@ -522,7 +582,7 @@ export class TwoTowerModel {
         contentBias: CB,
         idBias,
         logq,
-        teacher: TS,
+        teacher,
         alpha,
         temperature: cfg.distillTemperature,
         alloc: (n, which) => this.scratch(which, n),
@@ -549,7 +609,7 @@ export class TwoTowerModel {
         },
       };
     }) as (u: tf.Tensor2D, v: tf.Tensor2D, cb: tf.Tensor1D) => tf.Scalar;
-    const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || imgDim > 0);
+    const names = PARAM_NAMES.filter((n) => n !== 'imgProj' || cfg.imageDim > 0);
     const inputs: tf.Tensor[] = [histT, ctxT, candT, ...names.map((n) => paramT[n])];
     const gradFn = tf.valueAndGrads((...args: tf.Tensor[]) => {
       const p = { ...paramT };
@@ -559,13 +619,12 @@ export class TwoTowerModel {
     });
     const { value, grads } = gradFn(inputs);
     const gCtx = grads[1].dataSync() as Float32Array;
-    const gDense = new Map<ParamName, Float32Array>();
-    names.forEach((n, i) => gDense.set(n, grads[3 + i].dataSync() as Float32Array));
+    const dense = new Map<ParamName, Float32Array>();
+    names.forEach((n, i) => dense.set(n, grads[3 + i].dataSync() as Float32Array));
     // item-input gradients summed per unique item (flat, by slot), read in place from the backend before the tensors go
     const gHist = readInPlace(grads[0]);
     const gCand = readInPlace(grads[2]);
-    const U = uniq.length;
-    const gX = this.scratch('gX', U * d);
+    const gX = this.scratch('gX', uniq.length * d);
     for (let p = 0; p < B * L; p++) {
       const sl = histSlot[p];
       if (sl < 0) continue;
@@ -582,15 +641,20 @@ export class TwoTowerModel {
     tf.dispose([value, histT, maskT, ctxT, candT, ...Object.values(paramT)]);
     if (histImgT) histImgT.dispose();
     if (candImgT) candImgT.dispose();
-    loss /= B;
-    this.rowGrads ??= { item: new RowGrads(d), token: new RowGrads(d), ctx: new RowGrads(d), bias: new RowGrads(1) };
-    const rowGrads = this.rowGrads;
-    for (const g of Object.values(rowGrads)) g.reset();
-    if (!Number.isFinite(loss)) return { loss, finite: false, dense: gDense, rows: rowGrads };
-    // then spread to each item's id row and content rows
+    return { loss, dense, gCtx, gX, gB };
+  }
+
+  /**
+   * Scatter step: each unique item's input gradient to its id row and, through the transposed bags, to its content
+   * rows; each example's context gradient to its context rows; each candidate's bias gradient to its id-bias row.
+   */
+  private scatterGradients(batch: readonly TrainExample[], g: GatheredBatch, head: HeadGradients, rowGrads: Record<StoreName, RowGrads>): void {
+    const d = this.cfg.dim;
+    const { uniq, cand } = g;
+    const { gX, gCtx, gB } = head;
     const { item: itemRowsG, token: tokenRowsG, ctx: ctxRowsG, bias: biasRowsG } = rowGrads;
     let nnz = 0;
-    for (let sl = 0; sl < U; sl++) {
+    for (let sl = 0; sl < uniq.length; sl++) {
       const idx = uniq[sl];
       this.refreshRows(idx);
       const r = this.cachedIdRow[idx];
@@ -603,19 +667,16 @@ export class TwoTowerModel {
       nnz += rows.length;
     }
     this.bagBackward(uniq, gX, tokenRowsG, nnz);
-    for (let b = 0; b < B; b++) {
+    for (let b = 0; b < batch.length; b++) {
       for (const key of batch[b].ctxKeys) {
         const r = this.ctx.row(key);
         if (r >= 0) ctxRowsG.add(r, gCtx, b * d);
       }
     }
-    for (let c = 0; c < M; c++) {
+    for (let c = 0; c < cand.length; c++) {
       const r = this.bias.row(this.catalog.idKeys[cand[c]]);
       if (r >= 0) biasRowsG.add(r, gB, c);
     }
-    let finite = true;
-    for (const g of gDense.values()) for (let i = 0; i < g.length && finite; i++) if (!Number.isFinite(g[i])) finite = false;
-    return { loss, finite, dense: gDense, rows: rowGrads };
   }
 
   /**
