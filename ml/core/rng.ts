@@ -1,12 +1,22 @@
 /** Small seeded PRNG (mulberry32) so training, sampling and the synthetic shop are reproducible. */
 export class Rng {
-  private state: number;
+  private s: number;
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+  /**
+   * The generator's whole state (a uint32): setting it back replays the same sequence from there, so a checkpoint that
+   * keeps it resumes the draws exactly.
+   */
+  get state(): number {
+    return this.s;
+  }
+  set state(v: number) {
+    this.s = v >>> 0;
   }
   /** Uniform float in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
