@@ -10,8 +10,8 @@ import {
   RecsysEvent,
 } from './events.schema';
 
-/** Why an event was refused; `code` is stable and machine-readable. */
-export type RejectionCode = 'not_json' | 'not_object' | 'too_large' | 'unknown_type' | 'invalid_field' | 'wrong_kind';
+/** Why an event was refused (`unstorable`: valid by the schema, refused by PostgreSQL); `code` is stable and machine-readable. */
+export type RejectionCode = 'not_json' | 'not_object' | 'too_large' | 'unknown_type' | 'invalid_field' | 'wrong_kind' | 'unstorable';
 
 export interface Rejection {
   code: RejectionCode;

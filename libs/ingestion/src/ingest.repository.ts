@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { InteractionEvent, ProductEvent } from '@recsys/contracts';
-import { BatchOutcome, IngestTotals, PreparedMessage } from './ingest.types';
+import { BatchOutcome, IngestTotals, PreparedMessage, UnpublishedDeadLetter } from './ingest.types';
 
 const MINUTE_MS = 60_000;
 
@@ -68,10 +68,18 @@ export class IngestRepository {
       }
       if (invalid.length) {
         await tx.query(
-          `INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason_code, reason_message, original)
-           SELECT $1, $2, o, c, m, b FROM unnest($3::bigint[], $4::varchar[], $5::text[], $6::bytea[]) AS x(o, c, m, b)
+          `INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason_code, reason_message, original, original_key)
+           SELECT $1, $2, o, c, m, b, k FROM unnest($3::bigint[], $4::varchar[], $5::text[], $6::bytea[], $7::bytea[]) AS x(o, c, m, b, k)
            ON CONFLICT DO NOTHING`,
-          [topic, partition, invalid.map((m) => m.offset), invalid.map((m) => m.error.code), invalid.map((m) => m.error.message), invalid.map((m) => m.value)],
+          [
+            topic,
+            partition,
+            invalid.map((m) => m.offset),
+            invalid.map((m) => m.error.code),
+            invalid.map((m) => m.error.message),
+            invalid.map((m) => m.value),
+            invalid.map((m) => m.key ?? null),
+          ],
         );
         outcome.deadLettered = invalid.length;
       }
@@ -219,6 +227,28 @@ export class IngestRepository {
       [JSON.stringify(rows)],
     );
     return applied.length;
+  }
+
+  /** A partition's dead letters that are stored but not yet on the dead-letter topic, oldest first, at most `limit`. */
+  async unpublishedDeadLetters(topic: string, partition: number, limit: number): Promise<UnpublishedDeadLetter[]> {
+    const rows: { source_offset: string; reason_code: string; reason_message: string; original: Buffer | null; original_key: Buffer | null }[] =
+      await this.ds.query(
+        `SELECT source_offset, reason_code, reason_message, original, original_key FROM dead_letters
+         WHERE source_topic = $1 AND source_partition = $2 AND published_at IS NULL
+         ORDER BY source_offset LIMIT $3`,
+        [topic, partition, limit],
+      );
+    return rows.map((r) => ({ offset: Number(r.source_offset), reasonCode: r.reason_code, reasonMessage: r.reason_message, original: r.original, key: r.original_key }));
+  }
+
+  /** Marks dead letters as published to the topic. */
+  async markDeadLettersPublished(topic: string, partition: number, offsets: readonly number[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.ds.query(
+      `UPDATE dead_letters SET published_at = now()
+       WHERE source_topic = $1 AND source_partition = $2 AND source_offset = ANY($3::bigint[]) AND published_at IS NULL`,
+      [topic, partition, offsets],
+    );
   }
 
   /** Totals since the database was created. */

@@ -1,8 +1,37 @@
+import { createHash } from 'crypto';
 import type { Message } from 'kafkajs';
 import { DeadLetterRecord, EventValidator, InteractionEvent, ProductEvent } from '@recsys/contracts';
 import { FeatureStore } from '@recsys/features';
 import { IngestRepository } from './ingest.repository';
-import { BatchOutcome, PreparedMessage } from './ingest.types';
+import { BatchOutcome, PreparedMessage, UnpublishedDeadLetter } from './ingest.types';
+
+/** Largest original carried whole in a dead-letter record (bytes); a larger one is cut to this and kept whole in PostgreSQL. */
+export const DEAD_LETTER_MAX_ORIGINAL_BYTES = 256 * 1024;
+/** Dead-letter records sent per produce request, by size (bytes): well below the broker's 1 MB message limit. */
+export const DEAD_LETTER_CHUNK_BYTES = 512 * 1024;
+/** Dead letters read from the outbox at a time. */
+const DEAD_LETTER_PAGE = 500;
+
+/** The SQLSTATE of a PostgreSQL data error (class 22: data exception, 23: integrity violation), else null. */
+export function dataErrorCode(err: unknown): string | null {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.driverError?.code === 'string' ? e.driverError.code : null;
+  return code && /^2[23][0-9A-Z]{3}$/.test(code) ? code : null;
+}
+
+function mergeOutcomes(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
+  return {
+    replayed: a.replayed + b.replayed,
+    stored: a.stored + b.stored,
+    duplicates: a.duplicates + b.duplicates,
+    superseded: a.superseded + b.superseded,
+    deadLettered: a.deadLettered + b.deadLettered,
+    abusive: a.abusive + b.abusive,
+    fresh: a.fresh.concat(b.fresh),
+    fromOffset: a.fromOffset,
+    nextOffset: Math.max(a.nextOffset, b.nextOffset),
+  };
+}
 
 /** A consumed Kafka message, as the consumer hands it over. */
 export interface RawMessage {
@@ -25,9 +54,11 @@ export interface IngestTopics {
 
 /**
  * Turns a partition's batch into stored rows and features, effectively once:
- * validate -> dead-letter the invalid (at least once to the topic, exactly once in PostgreSQL) ->
- * one PostgreSQL transaction with the partition offset -> Redis features with their own offset.
- * The consumer commits the Kafka offset only after this resolves.
+ * validate -> one PostgreSQL transaction with the partition offset (rows, and the invalid messages as dead-letter rows)
+ * -> the dead-letter rows published to the topic once, after the commit (the table is the outbox) -> Redis features
+ * with their own offset. A message PostgreSQL refuses (a data error) is found by splitting the batch and dead-lettered
+ * with PostgreSQL's reason while the rest is stored, so no single message stops a partition; only other failures
+ * (connection-level) reject, and the consumer retries them. The consumer commits the Kafka offset only after this resolves.
  */
 export class IngestService {
   constructor(
@@ -40,14 +71,8 @@ export class IngestService {
 
   async handleBatch(topic: string, partition: number, raw: readonly RawMessage[]): Promise<BatchOutcome> {
     const prepared = await this.prepare(topic, raw);
-    const stored = await this.repo.storedOffset(topic, partition);
-    const deadLetters = prepared.filter((m): m is Extract<PreparedMessage, { kind: 'invalid' }> => m.kind === 'invalid' && m.offset >= stored);
-    if (deadLetters.length) {
-      const keys = new Map(raw.map((r) => [Number(r.offset), r.key]));
-      await this.sinks.publishDeadLetters(deadLetters.map((m) => this.deadLetter(topic, partition, m, keys.get(m.offset) ?? null)));
-    }
-
-    const outcome = await this.repo.applyBatch(topic, partition, prepared);
+    const outcome = await this.applyIsolating(topic, partition, prepared);
+    await this.publishDeadLetters(topic, partition);
 
     if (topic === this.topics.interactions) await this.applyFeatures(topic, partition, outcome);
 
@@ -70,7 +95,7 @@ export class IngestService {
     for (const r of raw) {
       const offset = Number(r.offset);
       const v = this.validator.parse(r.value, kind);
-      if (!v.ok) out.push({ offset, kind: 'invalid', error: v.error, value: r.value });
+      if (!v.ok) out.push({ offset, kind: 'invalid', error: v.error, value: r.value, key: r.key });
       else if (kind === 'product') out.push({ offset, kind: 'product', event: v.event as ProductEvent });
       else {
         const event = v.event as InteractionEvent;
@@ -85,6 +110,66 @@ export class IngestService {
       }
     }
     return out;
+  }
+
+  /**
+   * Applies messages in one transaction; when PostgreSQL refuses the data of one of them, halves the batch until the
+   * culprit stands alone, then stores it as a dead letter with PostgreSQL's reason (each half in its own transaction,
+   * in offset order, so the partition's offset still moves forward exactly).
+   */
+  private async applyIsolating(topic: string, partition: number, messages: readonly PreparedMessage[]): Promise<BatchOutcome> {
+    try {
+      return await this.repo.applyBatch(topic, partition, messages);
+    } catch (err) {
+      const code = dataErrorCode(err);
+      if (!code) throw err;
+      if (messages.length > 1) {
+        const mid = Math.ceil(messages.length / 2);
+        const a = await this.applyIsolating(topic, partition, messages.slice(0, mid));
+        return mergeOutcomes(a, await this.applyIsolating(topic, partition, messages.slice(mid)));
+      }
+      const m = messages[0];
+      const error = { code: 'unstorable' as const, message: `PostgreSQL refused it (SQLSTATE ${code}): ${(err as Error).message}` };
+      if (m.kind !== 'invalid') {
+        const value = Buffer.from(JSON.stringify(m.event));
+        return this.applyIsolating(topic, partition, [{ offset: m.offset, kind: 'invalid', error, value, key: null }]);
+      }
+      // the dead-letter row itself was refused: keep the reason only
+      if (m.value !== null) return this.applyIsolating(topic, partition, [{ ...m, error: { code: m.error.code, message: `${m.error.message}; original not storable: ${error.message}` }, value: null, key: null }]);
+      throw err;
+    }
+  }
+
+  /**
+   * Publishes the partition's stored, unpublished dead letters (this batch's, and any a crash left behind) in requests
+   * below the broker's limit, then marks them published: a retried batch publishes nothing twice.
+   */
+  private async publishDeadLetters(topic: string, partition: number): Promise<void> {
+    for (;;) {
+      const rows = await this.repo.unpublishedDeadLetters(topic, partition, DEAD_LETTER_PAGE);
+      if (rows.length === 0) return;
+      let chunk: Message[] = [];
+      let offsets: number[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (chunk.length === 0) return;
+        await this.sinks.publishDeadLetters(chunk);
+        await this.repo.markDeadLettersPublished(topic, partition, offsets);
+        chunk = [];
+        offsets = [];
+        bytes = 0;
+      };
+      for (const row of rows) {
+        const msg = this.deadLetter(topic, partition, row);
+        const size = Buffer.byteLength(msg.value as string) + 256;
+        if (bytes + size > DEAD_LETTER_CHUNK_BYTES) await flush();
+        chunk.push(msg);
+        offsets.push(row.offset);
+        bytes += size;
+      }
+      await flush();
+      if (rows.length < DEAD_LETTER_PAGE) return;
+    }
   }
 
   /**
@@ -104,18 +189,23 @@ export class IngestService {
     );
   }
 
-  private deadLetter(topic: string, partition: number, m: Extract<PreparedMessage, { kind: 'invalid' }>, key: Buffer | null): Message {
+  private deadLetter(topic: string, partition: number, row: UnpublishedDeadLetter): Message {
+    const original = row.original ?? Buffer.alloc(0);
+    const truncated = original.length > DEAD_LETTER_MAX_ORIGINAL_BYTES;
     const record: DeadLetterRecord = {
-      reason: m.error,
-      source: { topic, partition, offset: String(m.offset) },
-      originalBase64: m.value ? m.value.toString('base64') : '',
-      ...(key ? { keyBase64: key.toString('base64') } : {}),
+      reason: { code: row.reasonCode, message: row.reasonMessage },
+      source: { topic, partition, offset: String(row.offset) },
+      originalBase64: (truncated ? original.subarray(0, DEAD_LETTER_MAX_ORIGINAL_BYTES) : original).toString('base64'),
+      originalBytes: original.length,
+      originalSha256: createHash('sha256').update(original).digest('hex'),
+      ...(truncated ? { originalTruncated: true } : {}),
+      ...(row.key ? { keyBase64: row.key.toString('base64') } : {}),
       deadLetteredAt: new Date().toISOString(),
     };
     return {
-      key: `${topic}:${partition}:${m.offset}`,
+      key: `${topic}:${partition}:${row.offset}`,
       value: JSON.stringify(record),
-      headers: { 'x-reason': m.error.code, 'x-source': `${topic}:${partition}:${m.offset}` },
+      headers: { 'x-reason': row.reasonCode, 'x-source': `${topic}:${partition}:${row.offset}` },
     };
   }
 }

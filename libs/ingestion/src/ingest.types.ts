@@ -4,7 +4,7 @@ import type { InteractionEvent, ProductEvent, Rejection } from '@recsys/contract
 export type PreparedMessage =
   | { offset: number; kind: 'interaction'; event: InteractionEvent; modelVersion: string | null }
   | { offset: number; kind: 'product'; event: ProductEvent }
-  | { offset: number; kind: 'invalid'; error: Rejection; value: Buffer | null };
+  | { offset: number; kind: 'invalid'; error: Rejection; value: Buffer | null; key?: Buffer | null };
 
 /** What a batch did; every message of it is in exactly one bucket. */
 export interface BatchOutcome {
@@ -32,4 +32,13 @@ export interface IngestTotals {
   duplicates: number;
   deadLettered: number;
   abusive: number;
+}
+
+/** A stored dead letter not yet published to the dead-letter topic (the outbox row). */
+export interface UnpublishedDeadLetter {
+  offset: number;
+  reasonCode: string;
+  reasonMessage: string;
+  original: Buffer | null;
+  key: Buffer | null;
 }

@@ -28,4 +28,11 @@ export class DeadLetterEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
+
+  @Column({ name: 'original_key', type: 'bytea', nullable: true })
+  originalKey!: Buffer | null;
+
+  /** When it was published to the dead-letter topic; null until then (the row is the outbox). */
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt!: Date | null;
 }

@@ -1,0 +1,147 @@
+/**
+ * IngestService with a fake repository (PostgreSQL's behaviour reduced to what the service relies on: one transaction
+ * per call, the partition offset, a data error for a value it cannot hold). The real database runs in
+ * test/integration/ingest-poison.spec.ts.
+ */
+import type { Message } from 'kafkajs';
+import { EventValidator, type DeadLetterRecord } from '@recsys/contracts';
+import type { FeatureStore } from '@recsys/features';
+import type { IngestRepository } from './ingest.repository';
+import { DEAD_LETTER_CHUNK_BYTES, DEAD_LETTER_MAX_ORIGINAL_BYTES, IngestService, dataErrorCode, type RawMessage } from './ingest.service';
+import type { BatchOutcome, PreparedMessage, UnpublishedDeadLetter } from './ingest.types';
+
+const TOPICS = { interactions: 't.interactions', products: 't.products' };
+
+/** A lone surrogate is valid JSON and passes the schema, but jsonb refuses it: the real case of a data error. */
+const refusedByJsonb = (m: PreparedMessage) => m.kind === 'interaction' && /[\ud800-\udfff]/.test(m.event.userId);
+
+class FakeRepository {
+  next = 0;
+  transactions = 0;
+  failOnConnection = 0;
+  readonly stored: string[] = [];
+  readonly deadLetters = new Map<number, UnpublishedDeadLetter & { published: boolean }>();
+
+  async applyBatch(_topic: string, _partition: number, messages: readonly PreparedMessage[]): Promise<BatchOutcome> {
+    this.transactions++;
+    if (this.failOnConnection > 0) {
+      this.failOnConnection--;
+      throw Object.assign(new Error('Connection terminated unexpectedly'), {});
+    }
+    const todo = messages.filter((m) => m.offset >= this.next);
+    if (todo.some(refusedByJsonb)) throw Object.assign(new Error('invalid input syntax for type json'), { code: '22P02' });
+    const out: BatchOutcome = { replayed: messages.length - todo.length, stored: 0, duplicates: 0, superseded: 0, deadLettered: 0, abusive: 0, fresh: [], fromOffset: this.next, nextOffset: this.next };
+    for (const m of todo) {
+      if (m.kind === 'invalid') {
+        if (!this.deadLetters.has(m.offset)) this.deadLetters.set(m.offset, { offset: m.offset, reasonCode: m.error.code, reasonMessage: m.error.message, original: m.value, key: m.key ?? null, published: false });
+        out.deadLettered++;
+      } else if (m.kind === 'interaction') {
+        this.stored.push(m.event.eventId);
+        out.stored++;
+        out.fresh.push({ offset: m.offset, event: m.event, modelVersion: null });
+      }
+    }
+    if (todo.length) this.next = out.nextOffset = todo[todo.length - 1].offset + 1;
+    return out;
+  }
+
+  async unpublishedDeadLetters(_t: string, _p: number, limit: number): Promise<UnpublishedDeadLetter[]> {
+    return [...this.deadLetters.values()].filter((d) => !d.published).slice(0, limit);
+  }
+
+  async markDeadLettersPublished(_t: string, _p: number, offsets: readonly number[]): Promise<void> {
+    for (const o of offsets) (this.deadLetters.get(o) as { published: boolean }).published = true;
+  }
+}
+
+function setup() {
+  const repo = new FakeRepository();
+  const published: Message[][] = [];
+  const applied: string[] = [];
+  let appliedOffset = 0;
+  const features = {
+    appliedOffset: async () => appliedOffset,
+    apply: async (events: { eventId: string }[], at: { nextOffset: number }) => {
+      applied.push(...events.map((e) => e.eventId));
+      appliedOffset = at.nextOffset;
+    },
+    servingVersions: async () => new Map(),
+  } as unknown as FeatureStore;
+  const service = new IngestService(repo as unknown as IngestRepository, features, new EventValidator(), TOPICS, {
+    publishDeadLetters: async (m) => void published.push(m),
+    count: () => undefined,
+    attributed: () => undefined,
+  });
+  return { repo, published, applied, service };
+}
+
+const click = (i: number, userId = `u-${i % 7}`) => JSON.stringify({ eventId: `e-${i}`, type: 'click', userId, itemId: `i-${i % 13}`, ts: 1_700_000_000_000 + i });
+const batch = (values: (string | Buffer)[], from = 0): RawMessage[] => values.map((v, i) => ({ offset: String(from + i), key: Buffer.from('k'), value: Buffer.from(v) }));
+const records = (published: Message[][]) => published.flat().map((m) => JSON.parse(m.value as string) as DeadLetterRecord);
+
+describe('IngestService: one message never stops a partition', () => {
+  it('dead-letters a message PostgreSQL refuses, with its reason, and stores everything around it', async () => {
+    const { repo, service, published, applied } = setup();
+    const values = [...Array.from({ length: 100 }, (_, i) => click(i)), click(100, 'poison\ud800user'), ...Array.from({ length: 49 }, (_, i) => click(101 + i))];
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    expect(outcome).toMatchObject({ stored: 149, deadLettered: 1, fromOffset: 0, nextOffset: 150 });
+    expect(repo.next).toBe(150);
+    expect(repo.stored).toHaveLength(149);
+    expect(repo.stored).not.toContain('e-100');
+    expect(applied).toHaveLength(149);
+    const [dl] = records(published);
+    expect(dl.reason.code).toBe('unstorable');
+    expect(dl.reason.message).toContain('SQLSTATE 22P02');
+    expect(dl.source).toEqual({ topic: TOPICS.interactions, partition: 0, offset: '100' });
+    // bisection: a handful of transactions, not one per message
+    expect(repo.transactions).toBeLessThan(2 * Math.ceil(Math.log2(150)) + 4);
+  });
+
+  it('isolates several refused messages in one batch', async () => {
+    const { repo, service, published } = setup();
+    const values = Array.from({ length: 64 }, (_, i) => (i % 16 === 5 ? click(i, `bad\udc00${i}`) : click(i)));
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    expect(outcome).toMatchObject({ stored: 60, deadLettered: 4, nextOffset: 64 });
+    expect(records(published).map((r) => (r.source as { offset: string }).offset)).toEqual(['5', '21', '37', '53']);
+    expect(repo.next).toBe(64);
+  });
+
+  it('retries nothing itself on a connection-level failure (the consumer retries the batch) and publishes each dead letter once', async () => {
+    const { repo, service, published } = setup();
+    const values = [click(0), 'not json', click(2)];
+    repo.failOnConnection = 1;
+    await expect(service.handleBatch(TOPICS.interactions, 0, batch(values))).rejects.toThrow('Connection terminated');
+    expect(published).toHaveLength(0);
+    await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    await service.handleBatch(TOPICS.interactions, 0, batch(values)); // a replay after a rebalance
+    expect(records(published).map((r) => r.reason.code)).toEqual(['not_json']);
+    expect(repo.stored).toEqual(['e-0', 'e-2']);
+  });
+
+  it('sends dead letters in requests below the broker limit and cuts an original too large to carry', async () => {
+    const { service, published } = setup();
+    const huge = Buffer.alloc(900 * 1024, 0x61); // ~900 KB of non-JSON
+    const values: (string | Buffer)[] = [huge, ...Array.from({ length: 2000 }, (_, i) => `bad ${i} `.repeat(300)), huge];
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    expect(outcome.deadLettered).toBe(2002);
+    const recs = records(published);
+    expect(recs).toHaveLength(2002);
+    for (const request of published) expect(request.reduce((s, m) => s + Buffer.byteLength(m.value as string), 0)).toBeLessThanOrEqual(DEAD_LETTER_CHUNK_BYTES);
+    const big = recs[0];
+    expect(big).toMatchObject({ originalTruncated: true, originalBytes: huge.length });
+    expect(Buffer.from(big.originalBase64, 'base64').length).toBe(DEAD_LETTER_MAX_ORIGINAL_BYTES);
+    expect(big.originalSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(recs[1].originalTruncated).toBeUndefined();
+  });
+});
+
+describe('dataErrorCode', () => {
+  it('recognises SQLSTATE classes 22 and 23 only, on the error or its driver error', () => {
+    expect(dataErrorCode({ code: '22P05' })).toBe('22P05');
+    expect(dataErrorCode({ driverError: { code: '23502' } })).toBe('23502');
+    expect(dataErrorCode({ code: '08006' })).toBeNull();
+    expect(dataErrorCode({ code: '40001' })).toBeNull();
+    expect(dataErrorCode({ code: 'ECONNREFUSED' })).toBeNull();
+    expect(dataErrorCode(new Error('x'))).toBeNull();
+  });
+});
