@@ -19,15 +19,16 @@ export interface TransitionState {
   maxSuccessors?: number;
   reverse?: number;
   popularity?: number;
-  /** Positives per item index (present when popularity > 0). */
-  counts?: Float32Array;
+  /** Positives per item index (present when popularity > 0); float64 in a learning state. */
+  counts?: Float32Array | Float64Array;
   /** Pair i's source item; empty when the pairs are grouped instead (fromItems / fromCounts, a serving state). */
   from: Int32Array;
   /** Grouped sources: the first fromCounts[0] pairs come from fromItems[0], the next fromCounts[1] from fromItems[1]... */
   fromItems?: Int32Array;
   fromCounts?: Int32Array;
   to: Int32Array;
-  weight: Float32Array;
+  /** Float64 in a learning state (`state()`: exact, so learning continues as it would have), float32 in a serving one. */
+  weight: Float32Array | Float64Array;
 }
 
 export class TransitionMemory {
@@ -173,12 +174,12 @@ export class TransitionMemory {
       maxSuccessors: this.maxSuccessors,
       reverse: this.reverse,
       popularity,
-      ...(popularity > 0 ? { counts: Float32Array.from(this.counts.subarray(0, this.countsLength())) } : {}),
+      ...(popularity > 0 ? { counts: bake ? Float32Array.from(this.counts.subarray(0, this.countsLength())) : this.counts.slice(0, this.countsLength()) } : {}),
       from: Int32Array.from(from),
       // a serving state groups the pairs by source item: 4 bytes less per pair
       ...(bake ? { fromItems: Int32Array.from(fromItems), fromCounts: Int32Array.from(fromCounts) } : {}),
       to: Int32Array.from(to),
-      weight: Float32Array.from(weight),
+      weight: bake ? Float32Array.from(weight) : Float64Array.from(weight),
     };
   }
 
@@ -213,6 +214,16 @@ export class TransitionMemory {
 /** The weights of the memory term the mixer chooses from (0: the two-tower alone). */
 export const MIX_BETAS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32] as const;
 
+/** A MemoryMixer's whole state (see `MemoryMixer.state`). */
+export interface MixerState {
+  beta: number;
+  /** The decayed gain of each beta of MIX_BETAS. */
+  gain: Float64Array;
+  samples: number;
+  decay: number;
+  k: number;
+}
+
 /**
  * Chooses beta continually: before a step trains on its window, a few of the window's samples (not yet trained on, so
  * held out) are ranked against the whole catalog under every beta of the grid; each beta keeps an exponentially
@@ -232,6 +243,25 @@ export class MemoryMixer {
     readonly k = 10,
   ) {
     this.beta = initialBeta;
+  }
+
+  /** Everything the mixer has learnt: the chosen beta, each beta's decayed gain and the samples observed. */
+  state(): MixerState {
+    return { beta: this.beta, gain: this.gain.slice(), samples: this.samples, decay: this.decay, k: this.k };
+  }
+
+  /** A mixer that continues from `s` exactly (the same gains, so the same next choices). */
+  static fromState(s: MixerState): MemoryMixer {
+    const m = new MemoryMixer(s.beta, s.decay, s.k);
+    m.restore(s);
+    return m;
+  }
+
+  /** Puts this mixer back to `s` (its decay and k stay). */
+  restore(s: MixerState): void {
+    this.beta = s.beta;
+    this.gain.set(s.gain);
+    this.samples = s.samples;
   }
 
   /**
