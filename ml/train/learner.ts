@@ -1,42 +1,57 @@
 /**
- * Continual learner: a student two-tower model (optionally distilled from a teacher that trains less often), a replay
- * reservoir against forgetting, active-learning selection of the window's pool, and steps that warm-start from the
- * current weights and are rejected when the weights turn non-finite.
+ * Continual learner: a student two-tower model (optionally distilled from a teacher that trains less often) with a
+ * transition memory as its wide half, a replay reservoir against forgetting, active-learning selection of the window's
+ * pool, and steps that warm-start from the current weights and are rejected as a whole when the weights turn non-finite.
+ *
+ * Deterministic: the same samples, options (seed included) and tfjs backend give the same weights and choices; what a
+ * learner does depends on nothing else (not on wall time, nor on when its vectors were read), and `state()` is all of it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import type { Catalog } from '../features/catalog';
-import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
-import { TwoTowerModel, type Distiller } from '../model/two-tower';
-import type { TrainExample } from '../features/example';
-import { selectSamples, type SelectionMode } from './active';
-import { MemoryMixer, TransitionMemory } from '../model/transitions';
+import { HeldOutAccumulator, rankOf, type HeldOutMetrics } from '../core/ranking';
 import { dotAll, topKOfScores, type TopKOptions } from '../core/vectors';
+import type { Catalog } from '../features/catalog';
+import type { TrainExample } from '../features/example';
+import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
+import { MemoryMixer, TransitionMemory, type MixerState, type TransitionState } from '../model/transitions';
+import { TwoTowerModel, type Distiller, type TwoTowerState } from '../model/two-tower';
+import { selectSamples, type SelectionMode } from './active';
+import { ItemVectorCache, type ItemVectors } from './item-vector-cache';
+import { NegativeSampler } from './negative-sampler';
+import { ReplayReservoir, type ReservoirState } from './replay-reservoir';
+import { sampleScores } from './sample-scores';
+
+export { NegativeSampler } from './negative-sampler';
 
 export interface LearnerOptions {
   student?: Partial<TowerConfig>;
-  /** Teacher config overrides, or false for no teacher (no distillation). */
+  /** Teacher config overrides, or false for no teacher (no distillation). Default: none. */
   teacher?: Partial<TowerConfig> | false;
-  /** The teacher steps once every this many student steps (on everything since its last step). */
+  /** The teacher steps once every this many student steps (on everything since its last step). Default 4. */
   teacherEvery?: number;
+  /** Width of the catalog's image vectors the towers read. Default: the catalog's. */
   imageDim?: number;
+  /** Samples kept in the replay reservoir. Default 20,000. */
   replaySize?: number;
-  /** Replay samples per new sample. */
+  /** Replay samples per new sample. Default 0.5. */
   replayRatio?: number;
-  /** A step trains at least this many examples (extra passes over small windows), up to maxPasses. */
+  /** A step trains at least this many examples (extra passes over small windows), up to maxPasses. Default 0. */
   minStepExamples?: number;
+  /** Default 1. */
   maxPasses?: number;
+  /** Default 'all'. */
   selection?: SelectionMode;
-  /** Fraction of the window's pool trained on when selection is active or random. */
+  /** Fraction of the window's pool trained on when selection is active or random. Default 0.3. */
   budget?: number;
-  /** The transition memory (the student's wide half); false: the two-tower alone. */
+  /** The transition memory (the student's wide half); false: the two-tower alone. Default true. */
   memory?: boolean;
-  /** Weight of the memory's reverse direction (a positive on x after p also counts x -> p). */
+  /** Weight of the memory's reverse direction (a positive on x after p also counts x -> p). Default 0.5. */
   memoryReverse?: number;
-  /** Exponent of the memory's popularity discount of a candidate (n_x^-memoryPopularity). */
+  /** Exponent of the memory's popularity discount of a candidate (n_x^-memoryPopularity). Default 0.3. */
   memoryPopularity?: number;
-  /** Held-out window samples ranked per step to choose the memory weight. */
+  /** Held-out window samples ranked per step to choose the memory weight. Default 4. */
   mixSamples?: number;
+  /** Seed of the learner's random draws (negatives, replay, selection, shuffles). Default 1. */
   seed?: number;
 }
 
@@ -67,94 +82,125 @@ export const LEARNER_DEFAULTS = {
   seed: 1,
 };
 
-class TeacherDistiller implements Distiller {
-  /** Bumped at every teacher step. */
-  version = 0;
-  constructor(readonly model: TwoTowerModel) {}
-  refresh(): void {
-    this.version++;
-  }
-  scoresFor(examples: readonly TrainExample[], candidates: Int32Array): Float32Array {
-    return this.model.scoresFor(examples, candidates);
-  }
+/** A learner's options with every default filled in. */
+export type ResolvedLearnerOptions = typeof LEARNER_DEFAULTS & LearnerOptions;
+
+/**
+ * Everything a learner needs to continue as if it had never stopped (the catalog aside: it is shared, and travels
+ * with the learner checkpoint). Examples are shared with the learner, not copied.
+ */
+export interface LearnerState {
+  opts: ResolvedLearnerOptions;
+  student: TwoTowerState;
+  teacher: TwoTowerState | null;
+  memory: TransitionState;
+  mixer: MixerState;
+  reservoir: ReservoirState;
+  /** The learner's random generator (Rng.state). */
+  rng: number;
+  steps: number;
+  /** Samples added since the last accepted step (trained on at the next one). */
+  pending: TrainExample[];
+  /** Samples the teacher has not stepped on yet. */
+  teacherPending: TrainExample[];
 }
 
-/** Popularity sampler over catalog items: p ∝ count^0.75. */
-export class NegativeSampler {
-  private cum = new Float64Array(0);
-  private n = 0;
-  constructor(private readonly counts: () => Float64Array, private readonly size: () => number) {}
-  rebuild(): void {
-    const c = this.counts();
-    this.n = this.size();
-    if (this.cum.length < this.n) this.cum = new Float64Array(Math.max(this.n, this.cum.length * 2));
-    let s = 0;
-    for (let i = 0; i < this.n; i++) {
-      s += c[i] > 0 ? Math.pow(c[i], 0.75) : 0;
-      this.cum[i] = s;
-    }
-    if (s === 0) for (let i = 0; i < this.n; i++) this.cum[i] = i + 1;
-  }
-  prob(i: number): number {
-    const tot = this.cum[this.n - 1];
-    return (this.cum[i] - (i > 0 ? this.cum[i - 1] : 0)) / tot;
-  }
-  sample(k: number, rng: Rng): { items: Int32Array; q: Float64Array } {
-    const items = new Int32Array(k);
-    const q = new Float64Array(k);
-    if (this.n === 0) return { items: new Int32Array(0), q: new Float64Array(0) };
-    const tot = this.cum[this.n - 1];
-    for (let t = 0; t < k; t++) {
-      const r = rng.next() * tot;
-      let lo = 0;
-      let hi = this.n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.cum[mid] > r) hi = mid;
-        else lo = mid + 1;
-      }
-      items[t] = lo;
-      q[t] = k * this.prob(lo);
-    }
-    return { items, q };
+/**
+ * A held-out positive for `evaluate`: the user's features just before it (as a TrainExample has them) and the items
+ * not ranked for this user (their seen items).
+ */
+export interface HeldOutSample {
+  /** Recent positive item indices, most recent first. */
+  hist: Int32Array;
+  ctxKeys: readonly number[];
+  target: number;
+  /** Catalog indices never ranked (the user's positives before this one); the target is ranked regardless. */
+  exclude: ReadonlySet<number>;
+}
+
+class TeacherDistiller implements Distiller {
+  constructor(readonly model: TwoTowerModel) {}
+  scoresFor(examples: readonly TrainExample[], candidates: Int32Array): Float32Array {
+    return this.model.scoresFor(examples, candidates);
   }
 }
 
 export class ContinualLearner {
   readonly student: TwoTowerModel;
   readonly teacher: TwoTowerModel | null;
-  readonly opts: typeof LEARNER_DEFAULTS & LearnerOptions;
+  readonly opts: ResolvedLearnerOptions;
   private readonly distiller: TeacherDistiller | null;
   private pending: TrainExample[] = [];
   private teacherPending: TrainExample[] = [];
-  private reservoir: TrainExample[] = [];
-  private seen = 0;
+  private readonly reservoir: ReplayReservoir;
   private steps = 0;
   private readonly rng: Rng;
   private readonly sampler: NegativeSampler;
-  private vectors: Float32Array = new Float32Array(0);
-  private vectorCount = 0;
-  private vectorsStale = true;
+  private readonly vectorCache: ItemVectorCache;
+  private readonly teacherVectorCache: ItemVectorCache | null;
   /** The student's wide half: item -> item transitions, learned at each step; and the weight it is mixed in with. */
   readonly memory: TransitionMemory;
   readonly mixer = new MemoryMixer();
-  private vectorsStep = -1;
-  /** Examples trained by the student and seconds spent doing so (throughput). */
+  /** Examples trained by the student and seconds spent doing so (throughput; not part of the state). */
   trainedExamples = 0;
   trainSeconds = 0;
 
+  /**
+   * @param catalog the catalog the models index (shared with the features)
+   * @param opts overrides of LEARNER_DEFAULTS
+   * @param from a state to continue from (see `fromState`); its options replace `opts`
+   */
   constructor(
     readonly catalog: Catalog,
     opts: LearnerOptions = {},
+    from?: LearnerState,
   ) {
-    this.opts = { ...LEARNER_DEFAULTS, ...opts };
-    this.memory = new TransitionMemory(10, 200, this.opts.memoryReverse, this.opts.memoryPopularity);
-    const imageDim = opts.imageDim ?? catalog.imageDim;
-    this.student = new TwoTowerModel(studentConfig({ imageDim, ...opts.student }), catalog);
-    this.teacher = opts.teacher === false || opts.teacher === undefined ? null : new TwoTowerModel(teacherConfig({ imageDim, ...opts.teacher }), catalog);
+    this.opts = from ? { ...from.opts } : { ...LEARNER_DEFAULTS, ...opts };
+    const o = this.opts;
+    const imageDim = o.imageDim ?? catalog.imageDim;
+    if (from) {
+      this.student = TwoTowerModel.fromState(from.student, catalog);
+      this.teacher = from.teacher ? TwoTowerModel.fromState(from.teacher, catalog) : null;
+      this.memory = TransitionMemory.fromState(from.memory);
+      this.mixer.restore(from.mixer);
+      this.reservoir = ReplayReservoir.fromState(from.reservoir);
+      this.rng = new Rng(o.seed);
+      this.rng.state = from.rng;
+      this.steps = from.steps;
+      this.pending = from.pending.slice();
+      this.teacherPending = from.teacherPending.slice();
+    } else {
+      this.student = new TwoTowerModel(studentConfig({ imageDim, ...o.student }), catalog);
+      this.teacher = o.teacher === false || o.teacher === undefined ? null : new TwoTowerModel(teacherConfig({ imageDim, ...o.teacher }), catalog);
+      this.memory = new TransitionMemory(10, 200, o.memoryReverse, o.memoryPopularity);
+      this.reservoir = new ReplayReservoir(o.replaySize);
+      this.rng = new Rng(o.seed);
+    }
     this.distiller = this.teacher ? new TeacherDistiller(this.teacher) : null;
-    this.rng = new Rng(this.opts.seed);
     this.sampler = new NegativeSampler(() => this.student.counts, () => catalog.size);
+    this.vectorCache = new ItemVectorCache(this.student, catalog);
+    this.teacherVectorCache = this.teacher ? new ItemVectorCache(this.teacher, catalog) : null;
+  }
+
+  /** A learner that continues from `s` exactly, on `catalog` (the one the state was taken with, or its restored copy). */
+  static fromState(s: LearnerState, catalog: Catalog): ContinualLearner {
+    return new ContinualLearner(catalog, s.opts, s);
+  }
+
+  /** Everything the learner has learnt and will do next (see LearnerState); the weights are copied, the examples shared. */
+  state(): LearnerState {
+    return {
+      opts: { ...this.opts },
+      student: this.student.state(),
+      teacher: this.teacher ? this.teacher.state() : null,
+      memory: this.memory.state(),
+      mixer: this.mixer.state(),
+      reservoir: this.reservoir.state(),
+      rng: this.rng.state,
+      steps: this.steps,
+      pending: this.pending.slice(),
+      teacherPending: this.teacherPending.slice(),
+    };
   }
 
   private models(): TwoTowerModel[] {
@@ -164,10 +210,9 @@ export class ContinualLearner {
   /** A new product (or changed content): its tokens become known to the models. */
   addProduct(itemIdx: number): void {
     for (const m of this.models()) m.observeContent(itemIdx);
-    if (itemIdx < this.vectorCount) this.changedItems.add(itemIdx);
+    this.vectorCache.changed(itemIdx);
+    this.teacherVectorCache?.changed(itemIdx);
   }
-  /** Items whose content changed since their vector was computed. */
-  private changedItems = new Set<number>();
 
   /** A new positive sample: counted at once (tables grow for new ids), trained on at the next step. */
   addSample(ex: TrainExample): void {
@@ -183,40 +228,14 @@ export class ContinualLearner {
     return this.pending.length;
   }
 
-  /** Per-sample loss + uncertainty scores under the current student (forward only). */
+  /** Steps accepted so far. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** Per-sample loss + uncertainty scores under the current student (forward only; moves the learner's draws). */
   sampleScores(pool: readonly TrainExample[]): Float64Array {
-    this.sampler.rebuild();
-    const { items: negs, q } = this.sampler.sample(Math.min(128, this.student.cfg.negatives), this.rng);
-    const m = this.student;
-    const D = m.vectorDim;
-    const nv = m.itemVectors(negs);
-    const out = new Float64Array(pool.length);
-    const lq = Array.from(q, (x) => Math.log(Math.max(x, 1e-9)));
-    pool.forEach((ex, i) => {
-      const u = m.userVector(ex.hist, ex.ctxKeys);
-      const tv = m.itemVectors([ex.target]);
-      let pos = 0;
-      for (let j = 0; j < D; j++) pos += u[j] * tv[j];
-      pos -= m.logQ(ex.target, 0, q.length * (m.counts[ex.target] || 1) / Math.max(1, m.totalCount));
-      const logits = [pos];
-      for (let c = 0; c < negs.length; c++) {
-        if (negs[c] === ex.target) continue;
-        let s = 0;
-        for (let j = 0; j < D; j++) s += u[j] * nv[c * D + j];
-        logits.push(s - lq[c]);
-      }
-      const mx = Math.max(...logits);
-      let z = 0;
-      for (const l of logits) z += Math.exp(l - mx);
-      const logp = logits[0] - mx - Math.log(z);
-      let ent = 0;
-      for (const l of logits) {
-        const p = Math.exp(l - mx) / z;
-        if (p > 0) ent -= p * Math.log(p);
-      }
-      out[i] = -logp + 0.1 * ent;
-    });
-    return out;
+    return sampleScores(this.student, this.sampler, this.rng, pool);
   }
 
   private trainModel(model: TwoTowerModel, examples: TrainExample[], distiller: Distiller | undefined, lrScale: number): { ok: boolean; loss: number; n: number } {
@@ -244,30 +263,9 @@ export class ContinualLearner {
     return a;
   }
 
-  private replay(k: number): TrainExample[] {
-    const out: TrainExample[] = [];
-    if (this.reservoir.length === 0) return out;
-    for (let i = 0; i < k; i++) {
-      const ex = this.reservoir[this.rng.int(this.reservoir.length)];
-      out.push(ex.weight === 1 ? ex : { ...ex, weight: 1 });
-    }
-    return out;
-  }
-
-  private remember(examples: readonly TrainExample[]): void {
-    for (const ex of examples) {
-      this.seen++;
-      if (this.reservoir.length < this.opts.replaySize) this.reservoir.push(ex);
-      else {
-        const j = this.rng.int(this.seen);
-        if (j < this.opts.replaySize) this.reservoir[j] = ex;
-      }
-    }
-  }
-
   /** Builds the training set of a step: selected pool + replay, repeated for small windows. */
   private stepSet(selected: TrainExample[]): TrainExample[] {
-    const base = selected.concat(this.replay(Math.ceil(selected.length * this.opts.replayRatio)));
+    const base = selected.concat(this.reservoir.draw(Math.ceil(selected.length * this.opts.replayRatio), this.rng));
     const passes = Math.max(1, Math.min(this.opts.maxPasses, Math.ceil(this.opts.minStepExamples / Math.max(1, base.length))));
     let set: TrainExample[] = [];
     for (let p = 0; p < passes; p++) set = set.concat(this.shuffle(base.slice()));
@@ -275,8 +273,11 @@ export class ContinualLearner {
   }
 
   /**
-   * One continual-learning step on the samples added since the last step (or `samples`, when given): warm-starts from
-   * the current weights, mixes in replay, and rolls the whole step back when any weight turns non-finite.
+   * One continual-learning step on the samples added since the last step (and `samples`, when given): warm-starts
+   * from the current weights and mixes in replay. When any weight turns non-finite the whole step is undone: the
+   * student's and the teacher's weights, the memory, the mixer, the reservoir, the random draws and the step count are
+   * as they were when the step began, and the window stays pending (the next step trains on it with what arrives).
+   * A teacher step that fails alone is undone alone; the teacher keeps its samples for its next step.
    */
   step(samples?: readonly TrainExample[], lrScale = 1): StepReport {
     const t0 = Date.now();
@@ -287,19 +288,20 @@ export class ContinualLearner {
       report.skipped = true;
       return report;
     }
+    const before = { rng: this.rng.state, steps: this.steps, mixer: this.mixer.state() };
     this.sampler.rebuild();
     this.steps++;
-    // teacher: trains less often, on everything since its last step
-    if (this.teacher && this.distiller && this.steps % this.opts.teacherEvery === 1 % this.opts.teacherEvery) {
+    // teacher: trains less often, on everything since its last step; committed with the student's step
+    let teacherOpen = false;
+    if (this.teacher && this.steps % this.opts.teacherEvery === 1 % this.opts.teacherEvery) {
       const tset = this.stepSet(this.teacherPending);
       this.teacher.begin();
       const tr = this.trainModel(this.teacher, tset, undefined, lrScale);
       if (tr.ok && this.teacher.changedWeightsFinite()) {
-        this.teacher.commit();
-        this.distiller.refresh();
+        teacherOpen = true;
         report.teacherStepped = true;
       } else this.teacher.rollback();
-      this.teacherPending = [];
+      this.teacherVectorCache?.invalidate();
     }
     let selected: TrainExample[] = pool;
     if (this.opts.selection !== 'all' && this.opts.budget < 1) {
@@ -316,39 +318,54 @@ export class ContinualLearner {
     this.student.begin();
     if (this.opts.memory && holdout === 0) this.observeMixer(pool, this.opts.mixSamples);
     const r = this.trainModel(this.student, this.stepSet(selected), this.distiller ?? undefined, lrScale);
-    // the memory counts every sample of the window (counts cannot turn non-finite, so a rejected tower step keeps them)
-    let learnt = 0;
-    if (holdout > 0 && r.ok) {
-      learnt = pool.length - holdout;
-      for (const ex of pool.slice(0, learnt)) this.memory.learn(ex.hist, ex.target);
-      this.vectorsStale = true;
-      this.observeMixer(pool.slice(learnt), holdout);
-    }
-    if (this.opts.memory) for (const ex of pool.slice(learnt)) this.memory.learn(ex.hist, ex.target);
-    this.trainSeconds += (Date.now() - ts) / 1000;
     this.trainedExamples += r.n;
     report.examples = r.n;
     report.loss = r.loss;
     if (!r.ok || !this.student.changedWeightsFinite()) {
       this.student.rollback();
+      if (teacherOpen && this.teacher) this.teacher.rollback();
+      this.rng.state = before.rng;
+      this.steps = before.steps;
+      this.mixer.restore(before.mixer);
+      // the cache holds vectors of the weights now restored, or is stale: either is right
+      this.teacherVectorCache?.invalidate();
+      this.trainSeconds += (Date.now() - ts) / 1000;
       report.accepted = false;
+      report.teacherStepped = false;
       report.reason = 'non-finite weights';
-    } else this.student.commit();
-    this.remember(pool);
+      report.seconds = (Date.now() - t0) / 1000;
+      return report;
+    }
+    let learnt = 0;
+    if (holdout > 0) {
+      learnt = pool.length - holdout;
+      for (const ex of pool.slice(0, learnt)) this.memory.learn(ex.hist, ex.target);
+      this.vectorCache.invalidate();
+      this.observeMixer(pool.slice(learnt), holdout);
+    }
+    if (this.opts.memory) for (const ex of pool.slice(learnt)) this.memory.learn(ex.hist, ex.target);
+    this.student.commit();
+    if (teacherOpen && this.teacher) {
+      this.teacher.commit();
+      this.teacherPending = [];
+    }
+    this.trainSeconds += (Date.now() - ts) / 1000;
+    this.reservoir.add(pool, this.rng);
     this.pending = [];
-    this.vectorsStale = true;
+    // a large step's mixer computed the vectors of the final weights already
+    if (holdout === 0) this.vectorCache.invalidate();
     report.seconds = (Date.now() - t0) / 1000;
     return report;
   }
 
   /**
-   * Ranks up to `n` samples (not trained on yet) against the whole catalog under each memory weight of the grid.
-   * Uses the item vectors of a recent step (refreshed at least every 50 steps): the weight moves slowly.
+   * Ranks up to `n` samples (not trained on yet) against the whole catalog under each memory weight of the grid, with
+   * the item vectors of the current weights computed over the whole catalog at once (so the choice does not depend on
+   * when the vectors were read before).
    */
   private observeMixer(samples: readonly TrainExample[], n: number): void {
     if (samples.length === 0) return;
-    if (this.vectorsStale && (this.vectorsStep < 0 || this.steps - this.vectorsStep >= 50 || n > 8)) this.itemVectors();
-    const { vectors, dim } = this.vectors.length > 0 ? { vectors: this.vectors, dim: this.student.vectorDim } : this.itemVectors();
+    const { vectors, dim } = this.vectorCache.exact();
     const allowed = this.catalog.active;
     const picks = samples.length <= n ? samples : Array.from({ length: n }, () => samples[this.rng.int(samples.length)]);
     // every pick's scores in one tfjs matMul: items [N, D] x users^T [D, P] (item-major, so no transpose of the items)
@@ -382,47 +399,30 @@ export class ContinualLearner {
     return topKOfScores(this.scoreAll(hist, ctxKeys), { allowed: this.catalog.active, ...o }).map((x) => x.index);
   }
 
-  /** Student item vectors as of the last step; items added since are computed from their content with the same weights. */
-  itemVectors(): { vectors: Float32Array; count: number; dim: number } {
-    const D = this.student.vectorDim;
-    if (this.vectorsStale) {
-      this.vectors = this.student.itemVectors();
-      this.vectorCount = this.catalog.size;
-      this.vectorsStale = false;
-      this.vectorsStep = this.steps;
-      this.changedItems.clear();
+  /**
+   * HR@k, NDCG@k and the full-catalog log-loss of the current student (the score of `recommend`) on held-out samples
+   * it has not learned from: each target ranked against the whole catalog, the sample's `exclude` left out and deleted
+   * items skipped, as the evaluation protocol ranks (a deleted target counts as a miss: top-k never returns it).
+   * Changes nothing. Default k: 10.
+   */
+  evaluate(samples: readonly HeldOutSample[], k = 10): HeldOutMetrics {
+    const acc = new HeldOutAccumulator();
+    const allowed = this.catalog.active;
+    for (const s of samples) {
+      const scores = this.scoreAll(s.hist, s.ctxKeys);
+      const o = rankOf(scores, s.target, k, s.exclude, allowed);
+      acc.add(allowed[s.target] ? o : { ...o, hit: false, ndcg: 0 });
     }
-    if (this.changedItems.size > 0) {
-      // a new array, so holders of the previous one (e.g. an int8 copy keyed by identity) see the change
-      const changed = Array.from(this.changedItems);
-      const v = this.student.itemVectors(changed);
-      const all = this.vectors.slice();
-      changed.forEach((idx, t) => all.set(v.subarray(t * D, (t + 1) * D), idx * D));
-      this.vectors = all;
-      this.changedItems.clear();
-    }
-    if (this.vectorCount < this.catalog.size) {
-      const extra = Array.from({ length: this.catalog.size - this.vectorCount }, (_, i) => this.vectorCount + i);
-      const v = this.student.itemVectors(extra);
-      const all = new Float32Array(this.catalog.size * D);
-      all.set(this.vectors.subarray(0, this.vectorCount * D));
-      all.set(v, this.vectorCount * D);
-      this.vectors = all;
-      this.vectorCount = this.catalog.size;
-    }
-    return { vectors: this.vectors, count: this.vectorCount, dim: D };
+    return acc.result();
   }
 
-  private teacherVecs: { vectors: Float32Array; dim: number; version: number; count: number } | null = null;
+  /** Student item vectors as of the last step; items added since are computed from their content with the same weights. */
+  itemVectors(): ItemVectors {
+    return this.vectorCache.current();
+  }
 
   /** Teacher item vectors (its last step), for evaluating the teacher itself. */
   teacherItemVectors(): { vectors: Float32Array; dim: number } | null {
-    if (!this.teacher || !this.distiller) return null;
-    const tv = this.teacherVecs;
-    if (tv && tv.version === this.distiller.version && tv.count === this.catalog.size) return tv;
-    const D = this.teacher.vectorDim;
-    const vectors = this.teacher.itemVectors();
-    this.teacherVecs = { vectors, dim: D, version: this.distiller.version, count: this.catalog.size };
-    return this.teacherVecs;
+    return this.teacherVectorCache ? this.teacherVectorCache.exact() : null;
   }
 }
