@@ -9,17 +9,36 @@ const ADAGRAD_INITIAL_ACCUMULATOR = 1e-2;
 
 export type SparseOptimizer = 'adagrad' | 'adam';
 
+/** How a store is sized and trained. */
 export interface SparseStoreOptions {
+  /** Row width. */
   dim: number;
+  /** Most rows; at capacity the least recently used ~5% are evicted. */
   capacity: number;
-  /** A key gets a row only after it was seen this many times (rare ids share the zero vector). */
+  /** A key gets a row only after it was seen this many times (rare ids share the zero vector). Default 1. */
   minCount?: number;
+  /**
+   * Most keys counted while below `minCount` (pending). Beyond it the key seen least recently is forgotten (its count
+   * starts again at its next sighting), so a stream of ever-new rare keys holds bounded memory. Default `capacity`.
+   * Unused when `minCount` is 1.
+   */
+  maxPending?: number;
+  /** Row-wise optimizer. Default 'adagrad'. */
   optimizer?: SparseOptimizer;
+  /** Default 0.05. */
   learningRate?: number;
+  /** Standard deviation of a new row's values. Default 0.05. */
   initScale?: number;
+  /** Seed of the new rows' initial values. Default 1. */
   seed?: number;
 }
 
+/**
+ * A store's whole state: live rows (in the order their keys got them) with their optimizer slots and recency, the
+ * pending counts (least recently seen first), and the generator of new rows, so `fromState` continues exactly as
+ * the store would have. The fields marked optional are absent from states written before they existed; `fromState`
+ * then starts them afresh.
+ */
 export interface SparseStoreState {
   dim: number;
   capacity: number;
@@ -32,6 +51,19 @@ export interface SparseStoreState {
   slot1: Float32Array;
   slot2: Float32Array;
   steps: Float32Array;
+  /** Last-use tick of each row (LRU eviction order), and the store's tick. */
+  lastUsed?: Float64Array;
+  tick?: number;
+  /** Rows evicted so far. */
+  evictions?: number;
+  /** The state of the generator of new rows' values. */
+  rngState?: number;
+  maxPending?: number;
+  /** Keys counted below `minCount`, least recently seen first, with their counts. */
+  pendingKeys?: Float64Array;
+  pendingCounts?: Int32Array;
+  /** Pending keys forgotten at the `maxPending` bound so far. */
+  pendingDropped?: number;
 }
 
 /**
@@ -94,6 +126,8 @@ export class SparseEmbeddingStore {
   readonly dim: number;
   readonly capacity: number;
   readonly minCount: number;
+  /** Most pending keys (counted below minCount). */
+  readonly maxPending: number;
   readonly optimizer: SparseOptimizer;
   learningRate: number;
   readonly initScale: number;
@@ -105,12 +139,15 @@ export class SparseEmbeddingStore {
   private lastUsed: Float64Array;
   private rowKey: Float64Array;
   private readonly index = new Map<number, number>();
+  /** Keys seen fewer than minCount times, least recently seen first (Map order), bounded by maxPending. */
   private readonly pendingCounts = new Map<number, number>();
   private freeRows: number[] = [];
   private used = 0;
   private tick = 0;
   private readonly rng: Rng;
   evictions = 0;
+  /** Pending keys forgotten at the maxPending bound. */
+  pendingDropped = 0;
   /** Bumped whenever a key gains or loses a row, so callers may cache key -> row lookups. */
   layoutVersion = 0;
   /**
@@ -124,6 +161,7 @@ export class SparseEmbeddingStore {
     this.dim = o.dim;
     this.capacity = o.capacity;
     this.minCount = Math.max(1, o.minCount ?? 1);
+    this.maxPending = Math.max(1, o.maxPending ?? o.capacity);
     this.optimizer = o.optimizer ?? 'adagrad';
     this.learningRate = o.learningRate ?? 0.05;
     this.initScale = o.initScale ?? 0.05;
@@ -151,12 +189,13 @@ export class SparseEmbeddingStore {
     return r === undefined ? -1 : r;
   }
 
-  /** Row of a key, or -1. Does not create. */
+  /**
+   * Row of a key, or -1. Does not create, and (like `peek`) does not count as use: a row's recency follows the data
+   * (`observe`) and the training updates (`touch`), so scoring and evaluating never change the store's state.
+   */
   row(key: number): number {
     const r = this.index.get(key);
-    if (r === undefined) return -1;
-    this.lastUsed[r] = ++this.tick;
-    return r;
+    return r === undefined ? -1 : r;
   }
 
   /** Marks a row as just used (least-recently-used eviction). */
@@ -171,12 +210,18 @@ export class SparseEmbeddingStore {
       this.lastUsed[r] = ++this.tick;
       return r;
     }
-    const c = (this.pendingCounts.get(key) ?? 0) + 1;
+    const pending = this.pendingCounts.get(key);
+    const c = (pending ?? 0) + 1;
+    if (pending !== undefined) this.pendingCounts.delete(key);
     if (c < this.minCount) {
+      // re-inserted at the end: the map's order is the keys' recency, so the first one is the least recently seen
       this.pendingCounts.set(key, c);
+      if (this.pendingCounts.size > this.maxPending) {
+        this.pendingCounts.delete(this.pendingCounts.keys().next().value as number);
+        this.pendingDropped++;
+      }
       return -1;
     }
-    this.pendingCounts.delete(key);
     return this.create(key);
   }
 
@@ -362,7 +407,17 @@ export class SparseEmbeddingStore {
     return true;
   }
 
-  /** Compact state: only live rows, in key order of insertion. */
+  /** Number of keys counted below minCount (at most maxPending). */
+  get pendingSize(): number {
+    return this.pendingCounts.size;
+  }
+
+  /** How many times a key without a row has been counted (0 when it has a row or was never seen / was forgotten). */
+  pendingCount(key: number): number {
+    return this.pendingCounts.get(key) ?? 0;
+  }
+
+  /** Compact state: only live rows, in key order of insertion, with everything needed to continue exactly. */
   state(): SparseStoreState {
     const keys: number[] = [];
     const rows: number[] = [];
@@ -389,14 +444,27 @@ export class SparseEmbeddingStore {
       slot1: pick(this.slot1, d),
       slot2: this.optimizer === 'adam' ? pick(this.slot2, d) : new Float32Array(0),
       steps: pick(this.rowSteps, 1),
+      lastUsed: Float64Array.from(rows, (r) => this.lastUsed[r]),
+      tick: this.tick,
+      evictions: this.evictions,
+      rngState: this.rng.state,
+      maxPending: this.maxPending,
+      pendingKeys: Float64Array.from(this.pendingCounts.keys()),
+      pendingCounts: Int32Array.from(this.pendingCounts.values()),
+      pendingDropped: this.pendingDropped,
     };
   }
 
+  /**
+   * A store that continues exactly as the one `state()` was taken from.
+   * @param seed seeds new rows' values only for a state without `rngState` (written before it existed); default 1
+   */
   static fromState(s: SparseStoreState, seed = 1): SparseEmbeddingStore {
     const st = new SparseEmbeddingStore({
       dim: s.dim,
       capacity: s.capacity,
       minCount: s.minCount,
+      maxPending: s.maxPending,
       optimizer: s.optimizer,
       learningRate: s.learningRate,
       initScale: s.initScale,
@@ -411,12 +479,20 @@ export class SparseEmbeddingStore {
       if (s.slot2.length) st.slot2.set(s.slot2.subarray(i * d, i * d + d), r * d);
       if (s.steps.length) st.rowSteps[r] = s.steps[i];
       st.rowKey[r] = k;
-      st.lastUsed[r] = ++st.tick;
+      st.lastUsed[r] = s.lastUsed ? s.lastUsed[i] : ++st.tick;
       st.index.set(k, r);
     });
+    if (s.tick !== undefined) st.tick = s.tick;
+    if (s.evictions !== undefined) st.evictions = s.evictions;
+    if (s.rngState !== undefined) st.rng.state = s.rngState;
+    if (s.pendingDropped !== undefined) st.pendingDropped = s.pendingDropped;
+    const pk = s.pendingKeys;
+    const pc = s.pendingCounts;
+    if (pk && pc) for (let i = 0; i < pk.length; i++) st.pendingCounts.set(pk[i], pc[i]);
     return st;
   }
 
+  /** An independent copy that continues exactly as this store would. */
   clone(): SparseEmbeddingStore {
     return SparseEmbeddingStore.fromState(this.state());
   }
