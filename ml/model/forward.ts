@@ -3,7 +3,7 @@
  * recommend / evaluate, and checked against the tfjs training forward (forward.spec.ts).
  */
 import type { TowerConfig } from './config';
-import { dot } from './kernels';
+import { dot, gemmAccumulate } from './kernels';
 
 export const PARAM_NAMES = ['posLogit', 'attn', 'imgProj', 'U1', 'ub1', 'U2', 'ub2', 'I1', 'ib1', 'I2', 'ib2', 'bw'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -65,7 +65,7 @@ export function userTowerForward(
   return out;
 }
 
-/** The item tower in typed arrays: writes [x + MLP(x), idBias + x . bw] to out[o..o+dim]. */
+/** The item tower in typed arrays for one item: writes [x + MLP(x), idBias + x . bw] to out[o..o+dim]. */
 export function itemTowerForward(
   cfg: Pick<TowerConfig, 'dim' | 'hidden'>,
   param: (name: ParamName) => Float32Array,
@@ -75,20 +75,48 @@ export function itemTowerForward(
   out: Float32Array,
   o: number,
 ): void {
+  itemTowerForwardBatch(cfg, param, X, xo, 1, [idBias], out, o);
+}
+
+/** Rows of the item tower run together by `itemTowerForwardBatch`: their hidden layer stays in cache. */
+const ITEM_BLOCK_ROWS = 64;
+
+/**
+ * The item tower for n items at once, as blocked matrix products: X[xo..) holds the n item inputs (row-major, width
+ * dim), idBias their id-bias values; writes [x + MLP(x), idBias + x . bw] per item to out[o..) (row-major, width
+ * dim + 1). Sums are taken in float64 and rounded once per layer, so an item's vector does not depend on the batch
+ * it is computed in.
+ */
+export function itemTowerForwardBatch(
+  cfg: Pick<TowerConfig, 'dim' | 'hidden'>,
+  param: (name: ParamName) => Float32Array,
+  X: Float32Array,
+  xo: number,
+  n: number,
+  idBias: ArrayLike<number>,
+  out: Float32Array,
+  o: number,
+): void {
   const d = cfg.dim;
   const h = cfg.hidden;
+  const w = d + 1;
   const I1 = param('I1');
   const ib1 = param('ib1');
   const I2 = param('I2');
   const ib2 = param('ib2');
   const bw = param('bw');
-  for (let j = 0; j < d; j++) out[o + j] = X[xo + j] + ib2[j];
-  for (let k = 0; k < h; k++) {
-    let s = ib1[k];
-    for (let j = 0; j < d; j++) s += X[xo + j] * I1[j * h + k];
-    if (s <= 0) continue;
-    for (let j = 0; j < d; j++) out[o + j] += s * I2[k * d + j];
+  const A = new Float32Array(Math.min(n, ITEM_BLOCK_ROWS) * h);
+  for (let r0 = 0; r0 < n; r0 += ITEM_BLOCK_ROWS) {
+    const rows = Math.min(ITEM_BLOCK_ROWS, n - r0);
+    for (let r = 0; r < rows; r++) A.set(ib1, r * h);
+    gemmAccumulate(X, xo + r0 * d, d, I1, 0, h, rows, d, h, A, 0, h);
+    for (let i = 0; i < rows * h; i++) if (A[i] < 0) A[i] = 0;
+    for (let r = 0; r < rows; r++) {
+      const oo = o + (r0 + r) * w;
+      const xr = xo + (r0 + r) * d;
+      for (let j = 0; j < d; j++) out[oo + j] = X[xr + j] + ib2[j];
+      out[oo + d] = idBias[r0 + r] + dot(X, xr, bw, 0, d);
+    }
+    gemmAccumulate(A, 0, h, I2, 0, d, rows, h, d, out, o + r0 * w, w);
   }
-  out[o + d] = idBias + dot(X, xo, bw, 0, d);
 }
-

@@ -73,3 +73,110 @@ export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n:
   return s;
 }
 
+
+/**
+ * C[r, c] += sum over t < inner of A[r, t] * B[t, c], for r < rows, c < cols (row-major, leading dimensions lda, ldb,
+ * ldc, offsets ao, bo, co). Four rows by four columns at a time, the sixteen sums held in registers over the inner
+ * loop (eight loads per sixteen products), each output element stored once per call.
+ */
+export function gemmAccumulate(
+  A: Float32Array,
+  ao: number,
+  lda: number,
+  B: Float32Array,
+  bo: number,
+  ldb: number,
+  rows: number,
+  inner: number,
+  cols: number,
+  C: Float32Array,
+  co: number,
+  ldc: number,
+): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const a0 = ao + r * lda;
+    const a1 = a0 + lda;
+    const a2 = a1 + lda;
+    const a3 = a2 + lda;
+    const o0 = co + r * ldc;
+    const o1 = o0 + ldc;
+    const o2 = o1 + ldc;
+    const o3 = o2 + ldc;
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0; // prettier-ignore
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0; // prettier-ignore
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0; // prettier-ignore
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0; // prettier-ignore
+      for (let t = 0, b = bo + c; t < inner; t++, b += ldb) {
+        const w0 = B[b];
+        const w1 = B[b + 1];
+        const w2 = B[b + 2];
+        const w3 = B[b + 3];
+        const x0 = A[a0 + t];
+        const x1 = A[a1 + t];
+        const x2 = A[a2 + t];
+        const x3 = A[a3 + t];
+        s00 += x0 * w0;
+        s01 += x0 * w1;
+        s02 += x0 * w2;
+        s03 += x0 * w3;
+        s10 += x1 * w0;
+        s11 += x1 * w1;
+        s12 += x1 * w2;
+        s13 += x1 * w3;
+        s20 += x2 * w0;
+        s21 += x2 * w1;
+        s22 += x2 * w2;
+        s23 += x2 * w3;
+        s30 += x3 * w0;
+        s31 += x3 * w1;
+        s32 += x3 * w2;
+        s33 += x3 * w3;
+      }
+      C[o0 + c] += s00;
+      C[o0 + c + 1] += s01;
+      C[o0 + c + 2] += s02;
+      C[o0 + c + 3] += s03;
+      C[o1 + c] += s10;
+      C[o1 + c + 1] += s11;
+      C[o1 + c + 2] += s12;
+      C[o1 + c + 3] += s13;
+      C[o2 + c] += s20;
+      C[o2 + c + 1] += s21;
+      C[o2 + c + 2] += s22;
+      C[o2 + c + 3] += s23;
+      C[o3 + c] += s30;
+      C[o3 + c + 1] += s31;
+      C[o3 + c + 2] += s32;
+      C[o3 + c + 3] += s33;
+    }
+    for (; c < cols; c++) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let t = 0, b = bo + c; t < inner; t++, b += ldb) {
+        const w = B[b];
+        s0 += A[a0 + t] * w;
+        s1 += A[a1 + t] * w;
+        s2 += A[a2 + t] * w;
+        s3 += A[a3 + t] * w;
+      }
+      C[o0 + c] += s0;
+      C[o1 + c] += s1;
+      C[o2 + c] += s2;
+      C[o3 + c] += s3;
+    }
+  }
+  for (; r < rows; r++) {
+    const a = ao + r * lda;
+    const o = co + r * ldc;
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let t = 0, b = bo + c; t < inner; t++, b += ldb) s += A[a + t] * B[b];
+      C[o + c] += s;
+    }
+  }
+}
