@@ -12,18 +12,24 @@ export {
   type ProductContent,
   type InteractionType,
   type ParsedEvents,
+  type ContextValue,
+  fromStoredInteraction,
+  fromStoredProduct,
+  type StoredInteraction,
+  type StoredProduct,
+  type StoredTimestamp,
 } from './core/events';
 export { ProgressBar } from './core/progress';
 export { Rng, hashString } from './core/rng';
 export { SparseEmbeddingStore, type SparseStoreOptions, type SparseStoreState, type SparseOptimizer } from './sparse/store';
-export { Catalog, contentKeys, tokenize, priceBucket } from './features/catalog';
+export { Catalog, contentKeys, tokenize, priceBucket, type CatalogState } from './features/catalog';
 export { studentConfig, teacherConfig, STUDENT_DEFAULTS, TEACHER_DEFAULTS, type TowerConfig } from './model/config';
 export { TwoTowerModel, type Distiller, type TwoTowerState } from './model/two-tower';
 export { userTowerForward, itemTowerForward } from './model/forward';
 export type { TrainExample } from './features/example';
 export { TransitionMemory, MemoryMixer, MIX_BETAS, type TransitionState } from './model/transitions';
 export { saveCheckpoint, loadCheckpoint } from './model/checkpoint';
-export { FeatureState, MAX_HISTORY, type UserState } from './features/state';
+export { FeatureState, MAX_HISTORY, type UserState, type FeatureStateOptions, type FeatureStateState } from './features/state';
 export { contextKeys } from './features/context';
 export { feedEvents, type FeedResult } from './train/feed';
 export { ContinualLearner, NegativeSampler, LEARNER_DEFAULTS, type LearnerOptions, type StepReport } from './train/learner';
