@@ -35,7 +35,27 @@ export { feedEvents, type FeedResult } from './train/feed';
 export { ContinualLearner, NegativeSampler, LEARNER_DEFAULTS, type LearnerOptions, type StepReport } from './train/learner';
 export { selectSamples, inclusionProbabilities, sampleWithProbabilities, type SelectionMode, type Selection } from './train/active';
 export { quantizeInt8, dequantizeInt8, topK, topKInt8, dotAll, dotAllInt8, topKOfScores, type QuantizedVectors, type Scored, type TopKOptions } from './core/vectors';
-export { ServingModel, type VectorPrecision, type ArtifactMeta, type UserContext, type ArtifactMemory } from './serving/artifact';
+export {
+  ServingModel,
+  DEFAULT_NPROBE,
+  ArtifactKindError,
+  ArtifactSchemaError,
+  SERVING_ARTIFACT_KIND,
+  SERVING_SCHEMA_VERSION,
+  INDEX_MIN_ITEMS,
+  type VectorPrecision,
+  type ArtifactMeta,
+  type ArtifactBuildMeta,
+  type ArtifactBuildOptions,
+  type ArtifactMemory,
+  type UserContext,
+  type RecommendOptions,
+  type Recommendation,
+  type HeldOutSample,
+  type ServingEvaluation,
+  type CandidateIndexOptions,
+  type JsonValue,
+} from './serving';
 export { encodeBundle, decodeBundle, bundleChecksum, ChecksumError } from './core/bundle';
 export { runEval, type EvalOptions, type EvalReport, type Metric } from './eval/protocol';
 export { PopularBaseline, CooccurBaseline, KnnBaseline } from './eval/baselines';

@@ -9,18 +9,24 @@ export interface QuantizedVectors {
   scales: Float32Array;
 }
 
-/** Symmetric per-row int8 quantization. */
+/**
+ * Symmetric int8 quantization of one row: writes codes[co..co+dim) = round(src[so + j] / s), clamped to [-127, 127],
+ * with s = max |src row| / 127 (1 for an all-zero row), and returns s (stored as the row's float32 scale).
+ */
+export function quantizeRowInt8(src: Float32Array, so: number, dim: number, codes: Int8Array, co: number): number {
+  let mx = 0;
+  for (let j = 0; j < dim; j++) mx = Math.max(mx, Math.abs(src[so + j]));
+  const s = mx > 0 ? mx / 127 : 1;
+  for (let j = 0; j < dim; j++) codes[co + j] = Math.max(-127, Math.min(127, Math.round(src[so + j] / s)));
+  return s;
+}
+
+/** Symmetric per-row int8 quantization (quantizeRowInt8 on every row). */
 export function quantizeInt8(vectors: Float32Array, dim: number): QuantizedVectors {
   const count = Math.floor(vectors.length / dim);
   const codes = new Int8Array(count * dim);
   const scales = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    let mx = 0;
-    for (let j = 0; j < dim; j++) mx = Math.max(mx, Math.abs(vectors[i * dim + j]));
-    const s = mx > 0 ? mx / 127 : 1;
-    scales[i] = s;
-    for (let j = 0; j < dim; j++) codes[i * dim + j] = Math.max(-127, Math.min(127, Math.round(vectors[i * dim + j] / s)));
-  }
+  for (let i = 0; i < count; i++) scales[i] = quantizeRowInt8(vectors, i * dim, dim, codes, i * dim);
   return { dim, count, codes, scales };
 }
 
@@ -43,22 +49,32 @@ export interface Scored {
   score: number;
 }
 
-/** Keeps the k best (score, index) pairs; ties keep the lower index. */
-class TopKHeap {
+/**
+ * Keeps the k best (score, index) pairs, best first; an equal score ranks the lower index first, whatever the order
+ * the pairs arrive in (so a scan in index order and a scan of candidates in any order agree).
+ */
+export class TopKHeap {
   readonly idx: Int32Array;
   readonly val: Float64Array;
+  /** Pairs held (at most k). */
   size = 0;
   constructor(readonly k: number) {
     this.idx = new Int32Array(k);
     this.val = new Float64Array(k);
   }
+  /** The score a new pair must beat (or equal, with a lower index) to enter: -Infinity until k pairs are held. */
   get threshold(): number {
     return this.size < this.k ? -Infinity : this.val[this.size - 1];
   }
+  /** Offers index i with score s. */
   push(i: number, s: number): void {
-    if (this.size === this.k && s <= this.val[this.size - 1]) return;
+    if (this.k === 0) return;
+    if (this.size === this.k) {
+      const last = this.val[this.size - 1];
+      if (s < last || (s === last && i > this.idx[this.size - 1])) return;
+    }
     let p = this.size < this.k ? this.size++ : this.size - 1;
-    while (p > 0 && this.val[p - 1] < s) {
+    while (p > 0 && (this.val[p - 1] < s || (this.val[p - 1] === s && this.idx[p - 1] > i))) {
       this.val[p] = this.val[p - 1];
       this.idx[p] = this.idx[p - 1];
       p--;
@@ -66,6 +82,7 @@ class TopKHeap {
     this.val[p] = s;
     this.idx[p] = i;
   }
+  /** The pairs held, best first. */
   result(): Scored[] {
     const out: Scored[] = [];
     for (let i = 0; i < this.size; i++) out.push({ index: this.idx[i], score: this.val[i] });

@@ -5,7 +5,7 @@ import { contextKeys } from '../features/context';
 import { ContinualLearner } from '../train/learner';
 import { feedEvents } from '../train/feed';
 import { quantizeInt8, topK, topKInt8 } from '../core/vectors';
-import { ServingModel } from '../serving/artifact';
+import { ServingModel } from '../serving';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint';
 import { ChecksumError } from '../core/bundle';
 
