@@ -26,13 +26,18 @@ export function splitCsvLine(line: string): string[] {
   return out;
 }
 
+/** Lines written and rows skipped. */
 export interface ConvertResult {
   products: number;
   interactions: number;
   skipped: number;
 }
 
-/** Writes JSONL lines via `write`; products get ts one second before the earliest rating. */
+/**
+ * Converts the MovieLens directory `dir` (ratings.csv, and movies.csv when present), writing JSONL lines via `write`:
+ * every movie as a product_upsert (title, genres as the category path) one second before the earliest rating, then
+ * every rating as a click, in file order. Every line is a valid contract event.
+ */
 export function convertMovieLens(dir: string, write: (line: string) => void): ConvertResult {
   const ratingsText = fs.readFileSync(path.join(dir, 'ratings.csv'), 'utf8');
   const rows: { u: string; m: string; ts: number }[] = [];
@@ -61,7 +66,10 @@ export function convertMovieLens(dir: string, write: (line: string) => void): Co
         continue;
       }
       const genres = f[2] === '(no genres listed)' ? [] : f[2].split('|').filter((g) => g.length > 0);
-      write(JSON.stringify({ eventId: `ml-p-${f[0]}`, type: 'product_upsert', itemId: `m${f[0]}`, ts: pts, title: f[1], category: genres }));
+      // the genres as a path (the contract keeps an array as given); none: no category (the contract refuses an empty one)
+      const event: Record<string, unknown> = { eventId: `ml-p-${f[0]}`, type: 'product_upsert', itemId: `m${f[0]}`, ts: pts, title: f[1] };
+      if (genres.length > 0) event.category = genres;
+      write(JSON.stringify(event));
       products++;
     }
   }
