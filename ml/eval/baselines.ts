@@ -1,4 +1,5 @@
 /** The protocol's baselines (CONTRACT section 6): popular, cooccur, knn. Items are dense catalog indices. */
+import { ItemCooccurrence } from '../model/item-cooccurrence';
 
 /** Most positives so far; ties keep the item that reached the count first. */
 export class PopularBaseline {
@@ -88,43 +89,26 @@ export class CooccurBaseline {
   }
 }
 
-/** Item-to-item neighbours weighted by recency rank (1/k), filled up from popular. */
+/**
+ * The protocol's knn (CONTRACT section 6): item-to-item neighbours weighted by recency rank, filled up from popular.
+ * A new positive j adds 1/k to W[p -> j] for each of the user's previous 10 positives p (the k-th most recent, j
+ * itself included); a user's candidate x scores sum_k (1/k) W[p_k -> x] over their 10 most recent positives. That is
+ * an `ItemCooccurrence` with window 10, no bound, no reverse direction and no popularity discount.
+ */
 export class KnnBaseline {
-  private w = new Map<number, Map<number, number>>();
-  private score = new Float64Array(1024);
+  private readonly graph = new ItemCooccurrence({ window: 10, maxSuccessors: 0, reverse: 0, selfPairs: true });
   constructor(private readonly popular: PopularBaseline) {}
 
   /** `recent` = the user's previous positives, most recent first. */
   add(recent: readonly number[], item: number): void {
-    for (let k = 0; k < Math.min(10, recent.length); k++) {
-      const p = recent[k];
-      let m = this.w.get(p);
-      if (!m) this.w.set(p, (m = new Map()));
-      m.set(item, (m.get(item) ?? 0) + 1 / (k + 1));
-    }
+    this.graph.learn(recent, item);
   }
 
   top(recent: readonly number[], k: number, exclude: ReadonlySet<number>): number[] {
-    const touched: number[] = [];
-    for (let r = 0; r < Math.min(10, recent.length); r++) {
-      const m = this.w.get(recent[r]);
-      if (!m) continue;
-      const wr = 1 / (r + 1);
-      for (const [x, wx] of m) {
-        if (x >= this.score.length) {
-          const s = new Float64Array(Math.max(x + 1, this.score.length * 2));
-          s.set(this.score);
-          this.score = s;
-        }
-        if (this.score[x] === 0) touched.push(x);
-        this.score[x] += wr * wx;
-      }
-    }
     const cand: [number, number][] = [];
-    for (const x of touched) {
-      if (!exclude.has(x)) cand.push([x, this.score[x]]);
-      this.score[x] = 0;
-    }
+    this.graph.forEachScore(recent, (x, s) => {
+      if (!exclude.has(x)) cand.push([x, s]);
+    });
     cand.sort((a, b) => b[1] - a[1]);
     const out = cand.slice(0, k).map((e) => e[0]);
     return this.popular.top(k, exclude, out);

@@ -14,6 +14,8 @@
  * chosen continually by `MemoryMixer` on samples the model has not trained on yet.
  */
 
+import { ItemCooccurrence } from './item-cooccurrence';
+
 export interface TransitionState {
   window: number;
   maxSuccessors?: number;
@@ -32,12 +34,10 @@ export interface TransitionState {
 }
 
 export class TransitionMemory {
-  private readonly w = new Map<number, Map<number, number>>();
-  private acc = new Float64Array(1024);
-  private touched: number[] = [];
+  /** The weighted item -> item pairs (window, bound, reverse weight; no self pairs). */
+  private readonly graph: ItemCooccurrence;
   /** Positives learned per item index (n_x). */
   private counts = new Float64Array(1024);
-  pairs = 0;
 
   /**
    * @param window how many of the user's most recent positives count (the k-th weighs 1/k)
@@ -51,7 +51,14 @@ export class TransitionMemory {
     readonly reverse = 0,
     /** Exponent of the popularity discount n_x^-popularity of a candidate's memory score (0: none). */
     readonly popularity = 0,
-  ) {}
+  ) {
+    this.graph = new ItemCooccurrence({ window, maxSuccessors, reverse, selfPairs: false });
+  }
+
+  /** Item pairs held. */
+  get pairs(): number {
+    return this.graph.pairs;
+  }
 
   private discount(x: number): number {
     if (this.popularity === 0) return 1;
@@ -67,67 +74,19 @@ export class TransitionMemory {
       this.counts = c;
     }
     this.counts[target]++;
-    const n = Math.min(this.window, hist.length);
-    for (let k = 0; k < n; k++) {
-      const p = hist[k];
-      if (p === target) continue;
-      this.add(p, target, 1 / (k + 1));
-      if (this.reverse > 0) this.add(target, p, this.reverse / (k + 1));
-    }
-  }
-
-  private add(p: number, x: number, v: number): void {
-    let m = this.w.get(p);
-    if (!m) this.w.set(p, (m = new Map()));
-    const before = m.get(x);
-    if (before === undefined) this.pairs++;
-    m.set(x, (before ?? 0) + v);
-    if (m.size >= 2 * this.maxSuccessors) this.prune(p, m);
-  }
-
-  private prune(p: number, m: Map<number, number>): void {
-    const keep = Array.from(m)
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, this.maxSuccessors);
-    this.pairs -= m.size - keep.length;
-    this.w.set(p, new Map(keep));
+    this.graph.learn(hist, target);
   }
 
   /** m(item) for a user with these recent positives (most recent first). */
   score(hist: ArrayLike<number>, item: number): number {
-    let s = 0;
-    const n = Math.min(this.window, hist.length);
-    for (let k = 0; k < n; k++) {
-      const x = this.w.get(hist[k])?.get(item);
-      if (x !== undefined) s += x / (k + 1);
-    }
-    return s * this.discount(item);
+    return this.graph.score(hist, item) * this.discount(item);
   }
 
   /**
    * Calls fn(x, m(x)) for every item with m(x) > 0 for a user with these recent positives (most recent first).
    */
   forEach(hist: ArrayLike<number>, fn: (item: number, m: number) => void): void {
-    const n = Math.min(this.window, hist.length);
-    for (let k = 0; k < n; k++) {
-      const m = this.w.get(hist[k]);
-      if (!m) continue;
-      const wk = 1 / (k + 1);
-      for (const [x, wx] of m) {
-        if (x >= this.acc.length) {
-          const a = new Float64Array(Math.max(x + 1, this.acc.length * 2));
-          a.set(this.acc);
-          this.acc = a;
-        }
-        if (this.acc[x] === 0) this.touched.push(x);
-        this.acc[x] += wk * wx;
-      }
-    }
-    for (const x of this.touched) {
-      fn(x, this.acc[x] * this.discount(x));
-      this.acc[x] = 0;
-    }
-    this.touched.length = 0;
+    this.graph.forEachScore(hist, (x, s) => fn(x, s * this.discount(x)));
   }
 
   /** scores[x] += beta * log(1 + m(x)) for every item x < scores.length with m(x) > 0. */
@@ -157,7 +116,7 @@ export class TransitionMemory {
     const fromCounts: number[] = [];
     const to: number[] = [];
     const weight: number[] = [];
-    for (const [p, m] of this.w) {
+    for (const [p, m] of this.graph.sources()) {
       let entries = Array.from(m, ([x, v]): [number, number] => [x, bake ? v * this.discount(x) : v]);
       if (maxNeighbours > 0 && entries.length > maxNeighbours) entries = entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxNeighbours);
       fromItems.push(p);
@@ -195,18 +154,12 @@ export class TransitionMemory {
       t.counts = new Float64Array(Math.max(1024, s.counts.length));
       t.counts.set(s.counts);
     }
-    const put = (p: number, i: number) => {
-      let m = t.w.get(p);
-      if (!m) t.w.set(p, (m = new Map()));
-      m.set(s.to[i], s.weight[i]);
-      t.pairs++;
-    };
     if (s.fromItems && s.fromCounts) {
       let i = 0;
       s.fromItems.forEach((p, g) => {
-        for (let e = 0; e < (s.fromCounts as Int32Array)[g]; e++) put(p, i++);
+        for (let e = 0; e < (s.fromCounts as Int32Array)[g]; e++, i++) t.graph.set(p, s.to[i], s.weight[i]);
       });
-    } else for (let i = 0; i < s.from.length; i++) put(s.from[i], i);
+    } else for (let i = 0; i < s.from.length; i++) t.graph.set(s.from[i], s.to[i], s.weight[i]);
     return t;
   }
 }
