@@ -1,7 +1,8 @@
 /**
  * ml CLI.
- *   eval    --events FILE [--out FILE] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--step-hours H] [--k 10]
- *           [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON]
+ *   eval    --events FILE [--out FILE] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--threads N] [--step-hours H]
+ *           [--k 10] [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON]
+ *           (--threads: the backend's kernel threads, default 1 on wasm; the report names the backend and its threads)
  *   convert --format movielens --in DIR --out FILE
  */
 import * as fs from 'fs';
@@ -76,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const requested = (flags.get('backend') ?? 'auto') as BackendName;
     if (!BACKEND_NAMES.includes(requested)) throw new Error(`--backend must be one of ${BACKEND_NAMES.join(', ')}`);
-    const backend = await selectBackend(requested);
+    const threads = flags.has('threads') ? num(flags, 'threads', 1) : undefined;
+    const backend = await selectBackend(requested, undefined, { threads });
     const { events, skipped } = parseJsonl(fs.readFileSync(file, 'utf8'));
     if (skipped) process.stderr.write(`[eval] skipped ${skipped} unparseable lines\n`);
     const report = await runEval(events, {

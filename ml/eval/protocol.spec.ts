@@ -19,6 +19,18 @@ describe('evaluation protocol', () => {
     expect(report.trainExamplesPerSecond).toBeGreaterThan(0);
   });
 
+  it('gives identical figures on two runs of the same events, options and backend, and names the backend and its threads', async () => {
+    const events = shopEvents(generateShop({ seed: 6, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 }));
+    const opts = { stepHours: 1, progress: false, compareBudget: 0.3, sampleEvery: 2, learner: { student: { dim: 16, hidden: 32 }, teacher: { dim: 16, hidden: 32 } }, log: () => undefined };
+    const figures = (r: Awaited<ReturnType<typeof runEval>>) => ({ ...r, wallSeconds: 0, trainExamplesPerSecond: 0 });
+    const first = await runEval(events, opts);
+    const second = await runEval(events, opts);
+    expect(first.evaluated).toBeGreaterThan(50);
+    expect(figures(second)).toEqual(figures(first));
+    expect(first.backend).toBe('wasm');
+    expect(first.backendThreads).toBe(1);
+  });
+
   it('scores the models in per-window batches as one query at a time does (up to float rounding of the dot products)', async () => {
     const shop = generateShop({ seed: 4, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 });
     const opts = { stepHours: 3, progress: false, compareBudget: 0, withTeacher: false, log: () => undefined };

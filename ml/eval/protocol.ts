@@ -8,7 +8,8 @@ import { ProgressBar } from '../core/progress';
 import * as tf from '@tensorflow/tfjs';
 import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } from '../core/vectors';
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
-import { ContinualLearner, type LearnerOptions } from '../train/learner';
+import { currentBackend } from '../core/backend';
+import { ContinualLearner, type HeldOutSample, type LearnerOptions } from '../train/learner';
 import { FeatureState } from '../features/state';
 import type { TwoTowerModel } from '../model/two-tower';
 import type { TrainExample } from '../features/example';
@@ -31,8 +32,23 @@ export interface EvalOptions {
   batchScoring?: boolean;
   /** Train and score the static model. Default true. */
   withStatic?: boolean;
+  /** The backend named in the report. Default: the one selected (core/backend), else tfjs's current one. */
   backend?: string;
   log?: (msg: string) => void;
+  /**
+   * Called for every scored query of the system, at the moment it is scored (the learner as the protocol ranks with
+   * it), with the sample as `ContinualLearner.evaluate` takes it and whether the protocol counted a hit.
+   */
+  onSystemQuery?: (q: SystemQuery) => void;
+}
+
+/** One scored query of the system (see EvalOptions.onSystemQuery). */
+export interface SystemQuery {
+  learner: ContinualLearner;
+  sample: HeldOutSample;
+  hit: boolean;
+  /** The protocol's top k, best first. */
+  top: number[];
 }
 
 export interface Metric {
@@ -99,6 +115,7 @@ interface Scorer {
 
 export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): Promise<EvalReport> {
   const t0 = Date.now();
+  const onSystemQuery = o.onSystemQuery;
   const k = o.k ?? 10;
   const stepMs = (o.stepHours ?? 1) * 3600_000;
   const log = o.log ?? ((m: string) => process.stderr.write(m + '\n'));
@@ -210,6 +227,9 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
         if (l.opts.memory) l.memory.boost(q.hist, l.mixer.beta, scores);
         const top = topKOfScores(scores, o).map((x) => x.index);
         metric(s.name).add(top, q.target);
+        if (s.name === 'system' && onSystemQuery) {
+          onSystemQuery({ learner: l, sample: { hist: q.hist, ctxKeys: q.ctxKeys, target: q.target, exclude: excludes[i] }, hit: top.includes(q.target), top });
+        }
         if (S8) {
           metric('fp32').add(top, q.target);
           const s8 = S8.subarray(i * N, (i + 1) * N);
@@ -319,7 +339,9 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     positives: totalPositives,
     steps,
     rejectedSteps: rejected,
-    backend: o.backend,
+    backend: o.backend ?? currentBackend()?.name ?? tf.getBackend(),
+    /** Threads of the backend's kernels (see core/backend: figures depend on the backend and its threads). */
+    backendThreads: currentBackend()?.threads ?? null,
     activeBudget: compareBudget,
     sampleEvery,
     memoryWeight: system.opts.memory ? system.mixer.beta : 0,

@@ -156,6 +156,9 @@ export class SparseEmbeddingStore {
    */
   private journal: { rows: number[]; buf: Float32Array } | null = null;
   private journaled = new Uint8Array(0);
+  /** The tick at begin(), and (row, last use before it) of each row first used since: rollback restores the recency too. */
+  private journalTick = 0;
+  private readonly journalRecency: number[] = [];
 
   constructor(o: SparseStoreOptions) {
     this.dim = o.dim;
@@ -200,6 +203,7 @@ export class SparseEmbeddingStore {
 
   /** Marks a row as just used (least-recently-used eviction). */
   touch(row: number): void {
+    if (this.journal && this.lastUsed[row] <= this.journalTick) this.journalRecency.push(row, this.lastUsed[row]);
     this.lastUsed[row] = ++this.tick;
   }
 
@@ -363,11 +367,13 @@ export class SparseEmbeddingStore {
   begin(): void {
     this.endJournal();
     this.journal = { rows: [], buf: new Float32Array(0) };
+    this.journalTick = this.tick;
   }
 
   private endJournal(): void {
     if (this.journal) for (const r of this.journal.rows) this.journaled[r] = 0;
     this.journal = null;
+    this.journalRecency.length = 0;
   }
 
   /** True when every row changed since begin() is finite. */
@@ -382,7 +388,7 @@ export class SparseEmbeddingStore {
     this.endJournal();
   }
 
-  /** Restores every row changed since begin(). */
+  /** Restores every row changed since begin(), and the recency of the rows used since (touch). */
   rollback(): void {
     if (!this.journal) return;
     const d = this.dim;
@@ -395,6 +401,9 @@ export class SparseEmbeddingStore {
       if (this.optimizer === 'adam') this.slot2.set(buf.subarray(o + 2 * d, o + 3 * d), r * d);
       this.rowSteps[r] = buf[o + 3 * d];
     });
+    const rec = this.journalRecency;
+    for (let i = 0; i < rec.length; i += 2) this.lastUsed[rec[i]] = rec[i + 1];
+    this.tick = this.journalTick;
     this.endJournal();
   }
 

@@ -20,6 +20,8 @@ export class ItemVectorCache {
   private patched = false;
   /** Items whose content changed since their vector was computed. */
   private readonly changedItems = new Set<number>();
+  /** The model's sparse row layout at the last full computation (a new id or token row changes vectors too). */
+  private layout = '';
 
   constructor(
     private readonly model: TwoTowerModel,
@@ -66,19 +68,26 @@ export class ItemVectorCache {
   }
 
   /**
-   * Every vector from one computation over the whole catalog with the current weights (recomputed when anything
-   * changed since): what the vectors are does not depend on when they were read before, which keeps a learner's
-   * choices a function of its inputs.
+   * Every vector from one computation over the whole catalog with the current weights and rows (recomputed when
+   * anything changed since, a new id or token row included): what the vectors are does not depend on when they were
+   * read before, which keeps a learner's choices a function of its inputs.
    */
   exact(): ItemVectors {
     const D = this.model.vectorDim;
-    if (this.stale || this.patched || this.changedItems.size > 0 || this.count < this.catalog.size) {
+    const layout = this.layoutNow();
+    if (this.stale || this.patched || this.changedItems.size > 0 || this.count < this.catalog.size || layout !== this.layout) {
       this.vectors = this.model.itemVectors();
       this.count = this.catalog.size;
       this.stale = false;
       this.patched = false;
       this.changedItems.clear();
+      this.layout = layout;
     }
     return { vectors: this.vectors, count: this.count, dim: D };
+  }
+
+  private layoutNow(): string {
+    const m = this.model;
+    return `${m.item.layoutVersion}/${m.token.layoutVersion}/${m.bias.layoutVersion}`;
   }
 }

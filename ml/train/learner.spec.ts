@@ -1,0 +1,157 @@
+import { selectBackend } from '../core/backend';
+import type { MlEvent } from '../core/events';
+import { isPositive } from '../core/events';
+import { contextKeys } from '../features/context';
+import { FeatureState } from '../features/state';
+import { runEval, type SystemQuery } from '../eval/protocol';
+import { generateShop, shopEvents } from '../sim/shop';
+import { feedEvents } from './feed';
+import { ContinualLearner, type HeldOutSample, type LearnerOptions } from './learner';
+import { encodeLearnerCheckpoint } from './learner-checkpoint';
+
+const STEP_MS = 3600_000 / 3;
+const OPTS: LearnerOptions = {
+  student: { dim: 16, hidden: 32 },
+  teacher: { dim: 16, hidden: 32 },
+  teacherEvery: 2,
+  selection: 'active',
+  budget: 0.6,
+  replaySize: 400,
+  seed: 9,
+};
+
+beforeAll(async () => {
+  await selectBackend('wasm', () => undefined);
+});
+
+function shopStream(seed = 21): MlEvent[] {
+  return shopEvents(generateShop({ seed, categories: 6, itemsPerCategory: 20, users: 100, clicksPerUser: 14 }));
+}
+
+/** The learner's whole state as bytes (fixed time and cursor), to compare two learners or one before and after. */
+function bytes(learner: ContinualLearner): Buffer {
+  return encodeLearnerCheckpoint(learner, { cursor: null, createdAt: '2026-01-01T00:00:00.000Z' });
+}
+
+/** Feeds the events window by window; `between` runs after each window's step. */
+function feedByWindow(features: FeatureState, learner: ContinualLearner, events: readonly MlEvent[], between: () => void): void {
+  let from = 0;
+  while (from < events.length) {
+    const w = Math.floor(events[from].ts / STEP_MS);
+    let to = from;
+    while (to < events.length && Math.floor(events[to].ts / STEP_MS) === w) to++;
+    feedEvents(features, [learner], events.slice(from, to), STEP_MS);
+    between();
+    from = to;
+  }
+}
+
+/** Held-out samples of `events` from `features` as they stand (not learned from): each positive on an item new to its user. */
+function heldOut(features: FeatureState, events: readonly MlEvent[]): HeldOutSample[] {
+  const out: HeldOutSample[] = [];
+  for (const e of events) {
+    if (e.kind !== 'interaction' || !isPositive(e)) continue;
+    const idx = features.catalog.index.get(e.itemId);
+    const seen = features.users.get(e.userId)?.positives ?? new Set<number>();
+    if (idx !== undefined && !seen.has(idx)) {
+      out.push({ hist: features.recentFirst(e.userId), ctxKeys: contextKeys(e.ts, e.context), target: idx, exclude: new Set(seen) });
+    }
+    features.apply(e);
+  }
+  return out;
+}
+
+describe('continual learner', () => {
+  it('gives bit-identical weights and state for the same stream and seed, however often it is read between steps', () => {
+    const events = shopStream();
+    const fa = new FeatureState();
+    const fb = new FeatureState();
+    const a = new ContinualLearner(fa.catalog, OPTS);
+    const b = new ContinualLearner(fb.catalog, OPTS);
+    feedByWindow(fa, a, events, () => undefined);
+    let reads = 0;
+    // b is read as a service reads it between its steps: recommendations, scores, item vectors, an evaluation
+    feedByWindow(fb, b, events, () => {
+      for (const u of ['u-1', 'u-2', 'u-3']) b.recommend(fb.recentFirst(u), contextKeys(0, undefined), { k: 10 });
+      b.itemVectors();
+      b.teacherItemVectors();
+      b.evaluate([{ hist: fb.recentFirst('u-4'), ctxKeys: contextKeys(0, undefined), target: 0, exclude: new Set() }]);
+      reads++;
+    });
+    expect(reads).toBeGreaterThan(10);
+    expect(a.stepCount).toBe(b.stepCount);
+    expect(bytes(a).equals(bytes(b))).toBe(true);
+    expect(Array.from(a.itemVectors().vectors)).toEqual(Array.from(b.itemVectors().vectors));
+  });
+
+  it('leaves everything as it was when a step is rejected (non-finite weights), keeps the window pending and trains on it at the next step', () => {
+    const events = shopStream(22);
+    const cut = Math.floor(events.length * 0.6);
+    const features = new FeatureState();
+    const l = new ContinualLearner(features.catalog, { ...OPTS, teacherEvery: 1 });
+    feedEvents(features, [l], events.slice(0, cut), STEP_MS);
+    // a window of new samples, then a step whose learning rate turns the weights infinite
+    feedEvents(features, [l], events.slice(cut, cut + 150), STEP_MS, false);
+    const pending = l.pendingCount;
+    expect(pending).toBeGreaterThan(0);
+    const before = bytes(l);
+    const beta = l.mixer.beta;
+    const rejected = l.step(undefined, Number.POSITIVE_INFINITY);
+    expect(rejected.accepted).toBe(false);
+    expect(rejected.reason).toBe('non-finite weights');
+    expect(bytes(l).equals(before)).toBe(true);
+    expect(l.mixer.beta).toBe(beta);
+    expect(l.pendingCount).toBe(pending);
+    // the next (sound) step is the step the rejected one would have been
+    const twin = ContinualLearner.fromState(l.state(), l.catalog);
+    const next = l.step();
+    expect(next.accepted).toBe(true);
+    expect(next.pool).toBe(pending);
+    expect(twin.step().accepted).toBe(true);
+    expect(bytes(l).equals(bytes(twin))).toBe(true);
+  });
+
+  it('evaluates held-out samples as the protocol ranks them: a learner trained on the shop beats a fresh one', () => {
+    const events = shopStream(23);
+    const cut = Math.floor(events.length * 0.8);
+    const features = new FeatureState();
+    const trained = new ContinualLearner(features.catalog, { ...OPTS, teacher: false });
+    feedEvents(features, [trained], events.slice(0, cut), STEP_MS);
+    const fresh = new ContinualLearner(features.catalog, { ...OPTS, teacher: false });
+    for (let i = 0; i < features.catalog.size; i++) fresh.addProduct(i);
+    const samples = heldOut(features, events.slice(cut));
+    expect(samples.length).toBeGreaterThan(100);
+    const before = bytes(trained);
+    const t = trained.evaluate(samples);
+    const f = fresh.evaluate(samples);
+    expect(bytes(trained).equals(before)).toBe(true);
+    expect(t.n).toBe(samples.length);
+    expect(t.hr).toBeGreaterThan(f.hr + 0.1);
+    expect(t.ndcg).toBeGreaterThan(f.ndcg);
+    expect(t.loss).toBeLessThan(f.loss);
+    // a sample ranks the whole catalog: HR@k grows with k up to 1
+    expect(trained.evaluate(samples, features.catalog.size).hr).toBe(1);
+  });
+
+  it("agrees with the evaluation protocol's own hit counting on the protocol's queries", async () => {
+    const events = shopEvents(generateShop({ seed: 4, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 }));
+    const queries: { hit: boolean; evaluated: boolean }[] = [];
+    const report = await runEval(events, {
+      stepHours: 1,
+      progress: false,
+      compareBudget: 0,
+      withStatic: false,
+      withTeacher: false,
+      learner: { student: { dim: 16, hidden: 32 } },
+      log: () => undefined,
+      onSystemQuery: (q: SystemQuery) => queries.push({ hit: q.hit, evaluated: q.learner.evaluate([q.sample]).hr === 1 }),
+    });
+    expect(queries.length).toBe(report.evaluated);
+    expect(queries.length).toBeGreaterThan(100);
+    const hits = queries.filter((q) => q.hit).length;
+    expect(hits / queries.length).toBeCloseTo(report.results.system.hr, 12);
+    // the protocol's dot products run as a tfjs matMul, evaluate's in typed arrays: only a near-tie may flip
+    const disagree = queries.filter((q) => q.hit !== q.evaluated).length;
+    expect(disagree).toBeLessThanOrEqual(Math.max(1, 0.01 * queries.length));
+  });
+});
