@@ -50,6 +50,9 @@ describe('serving model built from the learner', () => {
     const { learner } = small;
     const serving = ServingModel.fromModel(learner.student, 'fp32', {}, { memory: learner.memory, beta: learner.mixer.beta, maxNeighbours: 0 }, { vectors: learner.itemVectors().vectors });
     for (const user of small.shop.preference.keys()) expect(servingTop(small, serving, user)).toEqual(learnerTop(small, user));
+    // its user vector is the model's own, bit for bit
+    const hist = small.features.recentFirst('u-3');
+    expect(Array.from(serving.userVector(ids(small, hist), { ts: 0 }))).toEqual(Array.from(learner.student.userVector(hist, contextKeys(0, undefined))));
   });
 
   it('gives the exact answer through its candidate index when every list is probed, and most of it from a few lists', () => {
@@ -66,7 +69,8 @@ describe('serving model built from the learner', () => {
       overlap += exact.filter((id) => few.has(id)).length / 10;
     }
     // 3 of 12 lists: the memory's successors are always candidates, the towers' top-10 mostly in the best lists
-    expect(overlap / users.length).toBeGreaterThan(0.8);
+    // (measured 1.0 on this shop)
+    expect(overlap / users.length).toBeGreaterThanOrEqual(0.95);
   });
 
   it('keeps the learner top-10 with int8 vectors and the memory capped at 100 successors per item', () => {
@@ -85,8 +89,9 @@ describe('serving model built from the learner', () => {
       const got = new Set(servingTop(big, serving, user));
       overlap += want.filter((id) => got.has(id)).length / 10;
     }
-    // measured 0.95 (seed 8, 400 users); int8 vectors and inputs, and the cap, move a few items at the edge of the list
-    expect(overlap / users.length).toBeGreaterThanOrEqual(0.9);
+    // measured 0.995 (seed 8, 400 users; the cap keeps 37.6k of 48.4k pairs): int8 vectors and inputs, and the cap,
+    // move a few items at the edge of the list
+    expect(overlap / users.length).toBeGreaterThanOrEqual(0.97);
   });
 
   it('evaluates held-out samples as the protocol ranks them, with the learner figures for the same model', () => {
@@ -189,6 +194,29 @@ describe('products that arrive after the build', () => {
     const again = ServingModel.load(serving.save());
     expect(again.size).toBe(serving.size);
     expect(again.isLive('sku-new')).toBe(false);
+  });
+
+  it('places a new product known only by its image vector among the items whose images look alike', () => {
+    const imageDim = 16;
+    const shop = generateShop({ seed: 5, categories: 6, itemsPerCategory: 20, users: 120, clicksPerUser: 16, imageDim });
+    const features = new FeatureState({ imageDim });
+    const learner = new ContinualLearner(features.catalog, { teacher: false, seed: 5, minStepExamples: 256, imageDim });
+    feedEvents(features, [learner], shopEvents(shop), 6 * HOUR);
+    const serving = ServingModel.fromModel(learner.student, 'int8');
+    const cat = 4;
+    const members = shop.products.filter((p) => shop.categoryOf.get(p.itemId) === cat);
+    const image = Array.from({ length: imageDim }, (_, j) => members.reduce((a, p) => a + (p.imageEmbedding as number[])[j], 0) / members.length);
+    const D = serving.vectorDim;
+    const nearShare = (i: number) => {
+      const q = new Float32Array(D);
+      q.set(serving.itemVectors().subarray(i * D, i * D + D - 1));
+      return serving.topK(q, 10, [serving.itemId(i)]).filter((r) => shop.categoryOf.get(r.itemId) === cat).length / 10;
+    };
+    // a title, brand and price that no product shares: only the image can place it
+    const idx = serving.addProduct({ kind: 'product', type: 'product_upsert', eventId: 'p-img', itemId: 'sku-img', ts: 1, title: 'zqxv', brand: 'nobrand', imageEmbedding: image }) as number;
+    expect(nearShare(idx)).toBeGreaterThanOrEqual(0.7);
+    serving.addProduct({ kind: 'product', type: 'product_upsert', eventId: 'p-img2', itemId: 'sku-img', ts: 2, title: 'zqxv', brand: 'nobrand' });
+    expect(nearShare(idx)).toBeLessThan(0.5);
   });
 
   it('re-embeds an upserted content-only product from its new content and keeps the vector of one with a learned id row', () => {
