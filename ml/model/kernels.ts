@@ -105,10 +105,10 @@ export function gemmAccumulate(
     const o3 = o2 + ldc;
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0; // prettier-ignore
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0; // prettier-ignore
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0; // prettier-ignore
-      let s30 = 0, s31 = 0, s32 = 0, s33 = 0; // prettier-ignore
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
       for (let t = 0, b = bo + c; t < inner; t++, b += ldb) {
         const w0 = B[b];
         const w1 = B[b + 1];

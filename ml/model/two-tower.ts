@@ -1,5 +1,12 @@
 /**
- * Two-tower model: sparse embedding tables (own typed-array store) + dense towers run by TensorFlow.js.
+ * Two-tower model: sparse embedding tables (own typed-array store) + dense towers. This file is the facade: the
+ * tables and their rows' item inputs, the batch's gather and scatter around the training forward, the step
+ * transaction and the state. The pieces it runs live beside it:
+ * - forward.ts: the towers' inference forward in typed arrays (userVector, itemVectorsJs, serving);
+ * - tf-towers.ts: the towers' forward in tfjs (training, and bulk item vectors), ops.ts its custom-gradient ops;
+ * - softmax-head.ts: the sampled-softmax (+ distillation) loss and its gradients in typed arrays;
+ * - dense-params.ts: the dense weights with their Adam optimiser, snapshot and rollback;
+ * - kernels.ts: the typed-array loops (content bags, blocked matrix products).
  *
  * Item tower:  x = idEmb(i) + mean(contentBag(i)) [+ image . P];  v = x + MLP_i(x);  bias = idBias(i) + x . bw
  * User tower:  h_k = item input of the k-th most recent positive; a = softmax_k(pos_k + h_k . attn);
@@ -7,12 +14,12 @@
  *              u = pooled + MLP_u([pooled, c (, pooled * c)])
  * Score = [u, 1] . [v, bias], so item vectors are precomputed and retrieval is a dot-product search.
  *
- * Training: tfjs runs the towers on gathered rows; the sampled-softmax loss (in-batch + popularity-sampled negatives,
- * log-Q corrected, optional distillation from a teacher's scores over the same candidates) is computed in typed arrays;
- * its gradients flow back through the towers with tf.valueAndGrads (the attention ops with hand-written gradients that
- * suit the wasm kernels), and the returned gradients of the gathered rows are spread to the id and content rows (the
- * bag transposed per content row) and applied to the touched sparse rows only. gradients.spec.ts checks the whole
- * chain against finite differences.
+ * Training (batchGradients): gather the batch's rows into the towers' inputs; run the towers in tfjs and the loss
+ * head (in-batch + popularity-sampled negatives, log-Q corrected, optional distillation from a teacher's scores over
+ * the same candidates) forward and backward once (tf.valueAndGrads); scatter the returned gradients of the gathered
+ * rows to the id and content rows (the bag transposed per content row), the context and the bias rows. trainBatch
+ * applies them to the touched sparse rows only and Adam to the dense weights. gradients.spec.ts checks the whole chain
+ * against finite differences.
  */
 import * as tf from '@tensorflow/tfjs';
 import { RowGrads, SparseEmbeddingStore, type SparseStoreState } from '../sparse/store';
@@ -21,9 +28,10 @@ import type { TrainExample } from '../features/example';
 import type { TowerConfig } from './config';
 import { DenseParams, type DenseParam, type DenseState } from './dense-params';
 import { PARAM_NAMES, itemTowerForwardBatch, userTowerForward, type ParamName } from './forward';
-import { dot, weightedRowSum } from './kernels';
-import { attnLogits, mm, pool, readInPlace } from './ops';
+import { weightedRowSum } from './kernels';
+import { readInPlace } from './ops';
 import { softmaxHead } from './softmax-head';
+import { denseTensors, itemTowerTf, towersTf } from './tf-towers';
 
 /** Scores of a (teacher) model over the candidates of a student batch. */
 export interface Distiller {
@@ -265,18 +273,7 @@ export class TwoTowerModel {
       const br = this.bias.row(this.catalog.idKeys[idx]);
       biasRow[t] = br >= 0 ? this.bias.data[br] : 0;
     }
-    const res = tf.tidy(() => {
-      const t = this.paramTensors();
-      const p = (name: ParamName) => t[name];
-      const x = tf.tensor2d(X, [n, d]);
-      const a = tf.relu(tf.add(tf.matMul(x, p('I1') as tf.Tensor2D), p('ib1')));
-      const v = tf.add(x, tf.add(tf.matMul(a, p('I2') as tf.Tensor2D), p('ib2')));
-      const cb = tf.add(tf.matMul(x, tf.reshape(p('bw'), [d, 1])), tf.tensor2d(biasRow, [n, 1]));
-      return tf.concat([v, cb], 1);
-    });
-    const out = res.dataSync() as Float32Array;
-    res.dispose();
-    return out;
+    return itemTowerTf(this.cfg, this.params.map, X, n, biasRow);
   }
 
   /** Item vectors in typed arrays (the reference implementation of the item tower; forward.spec.ts ties the two). */
@@ -318,51 +315,6 @@ export class TwoTowerModel {
   }
 
   // ---------------------------------------------------------------- training
-
-  /** The dense weights as fresh tfjs tensors (the caller disposes them). */
-  private paramTensors(): Record<ParamName, tf.Tensor> {
-    const p = {} as Record<ParamName, tf.Tensor>;
-    for (const name of PARAM_NAMES) {
-      const q = this.params.map.get(name) as DenseParam;
-      p[name] = tf.tensor(q.value, q.shape);
-    }
-    return p;
-  }
-
-  private towers(
-    p: Record<ParamName, tf.Tensor>,
-    hist: tf.Tensor3D,
-    maskBias: tf.Tensor2D,
-    ctx: tf.Tensor2D,
-    cand: tf.Tensor2D,
-    histImg: tf.Tensor3D | null,
-    candImg: tf.Tensor2D | null,
-  ): { u: tf.Tensor2D; v: tf.Tensor2D; cb: tf.Tensor1D } {
-    const d = this.cfg.dim;
-    const [B, L] = maskBias.shape;
-    let h: tf.Tensor3D = hist;
-    let x: tf.Tensor2D = cand;
-    if (histImg && candImg) {
-      const P = p.imgProj as tf.Tensor2D;
-      h = tf.add(hist, tf.reshape(mm(tf.reshape(histImg, [B * L, this.cfg.imageDim]), P), [B, L, d]));
-      x = tf.add(cand, mm(candImg, P));
-    }
-    // attention logits and pooling as (batched) matMuls with hand-written gradients (see attnLogits, pool)
-    const attnLogit = attnLogits(h, tf.reshape(p.attn, [d, 1]) as tf.Tensor2D);
-    // padding positions carry a -1e9 logit bias (data, not differentiated)
-    const logits = tf.add(tf.add(tf.reshape(p.posLogit, [1, L]), attnLogit), maskBias);
-    const att = tf.softmax(logits);
-    const pooled = tf.reshape(pool(tf.reshape(att, [B, 1, L]) as tf.Tensor3D, h), [B, d]) as tf.Tensor2D;
-    const parts: tf.Tensor2D[] = [pooled, ctx];
-    if (this.cfg.cross) parts.push(tf.mul(pooled, ctx));
-    const z = tf.concat(parts, 1);
-    const a1 = tf.relu(tf.add(mm(z, p.U1 as tf.Tensor2D), p.ub1)) as tf.Tensor2D;
-    const u = tf.add(pooled, tf.add(mm(a1, p.U2 as tf.Tensor2D), p.ub2)) as tf.Tensor2D;
-    const ai = tf.relu(tf.add(mm(x, p.I1 as tf.Tensor2D), p.ib1)) as tf.Tensor2D;
-    const v = tf.add(x, tf.add(mm(ai, p.I2 as tf.Tensor2D), p.ib2)) as tf.Tensor2D;
-    const cb = tf.reshape(mm(x, tf.reshape(p.bw, [d, 1]) as tf.Tensor2D), [-1]) as tf.Tensor1D;
-    return { u, v, cb };
-  }
 
   /** log q of an item as an in-batch candidate (chunk of size n) or as one of `negs` sampled negatives. */
   logQ(itemIdx: number, inBatchChunk: number, sampleProb: number): number {
@@ -459,7 +411,7 @@ export class TwoTowerModel {
       idBias[c] = br >= 0 ? this.bias.data[br] : 0;
     });
     const out = tf.tidy(() => {
-      const o = this.towers(this.paramTensors(), g.histT, g.maskT, g.ctxT, g.candT, g.histImgT, g.candImgT);
+      const o = towersTf(this.cfg, denseTensors(this.params.map), g.histT, g.maskT, g.ctxT, g.candT, g.histImgT, g.candImgT);
       const bias = tf.reshape(tf.add(o.cb, tf.tensor1d(idBias)), [1, cand.length]);
       return tf.add(tf.matMul(o.u, tf.transpose(o.v)), bias);
     });
@@ -552,7 +504,7 @@ export class TwoTowerModel {
     const B = batch.length;
     const M = cand.length;
     const N = M - B;
-    const paramT = this.paramTensors();
+    const paramT = denseTensors(this.params.map);
     const weights = batch.map((ex) => ex.weight);
     // An example's candidates are its chunk's in-batch targets and the shared sampled negatives, so only the
     // chunk-diagonal blocks of u . v^T are computed: Sin_k = U_k . V_k^T per chunk and Sneg = U . Vneg^T, as plain 2-D
@@ -620,7 +572,7 @@ export class TwoTowerModel {
     const gradFn = tf.valueAndGrads((...args: tf.Tensor[]) => {
       const p = { ...paramT };
       names.forEach((n, i) => (p[n] = args[3 + i]));
-      const o = this.towers(p, args[0] as tf.Tensor3D, maskT, args[1] as tf.Tensor2D, args[2] as tf.Tensor2D, histImgT, candImgT);
+      const o = towersTf(this.cfg, p, args[0] as tf.Tensor3D, maskT, args[1] as tf.Tensor2D, args[2] as tf.Tensor2D, histImgT, candImgT);
       return head(o.u, o.v, o.cb);
     });
     const { value, grads } = gradFn(inputs);
