@@ -5,6 +5,7 @@ import { contextKeys } from '../features/context';
 import { FeatureState } from '../features/state';
 import { runEval, type SystemQuery } from '../eval/protocol';
 import { generateShop, shopEvents } from '../sim/shop';
+import { ServingModel } from '../serving/serving-model';
 import { feedEvents } from './feed';
 import { ContinualLearner, type HeldOutSample, type LearnerOptions } from './learner';
 import { encodeLearnerCheckpoint } from './learner-checkpoint';
@@ -131,6 +132,44 @@ describe('continual learner', () => {
     expect(t.loss).toBeLessThan(f.loss);
     // a sample ranks the whole catalog: HR@k grows with k up to 1
     expect(trained.evaluate(samples, features.catalog.size).hr).toBe(1);
+  });
+
+  it('agrees with the serving model built from it (fp32, the whole memory) on the same held-out samples', () => {
+    const events = shopStream(24);
+    const cut = Math.floor(events.length * 0.8);
+    const features = new FeatureState();
+    const learner = new ContinualLearner(features.catalog, { ...OPTS, teacher: false });
+    feedEvents(features, [learner], events.slice(0, cut), STEP_MS);
+    const ids = features.catalog.ids;
+    const serving = ServingModel.fromModel(
+      learner.student,
+      'fp32',
+      {},
+      { memory: learner.memory, beta: learner.mixer.beta, maxNeighbours: 1_000_000 },
+      { vectors: learner.itemVectors().vectors },
+    );
+    const samples: HeldOutSample[] = [];
+    const byId: Parameters<ServingModel['evaluate']>[0][number][] = [];
+    for (const e of events.slice(cut)) {
+      if (e.kind !== 'interaction' || !isPositive(e)) continue;
+      const idx = features.catalog.index.get(e.itemId);
+      const seen = features.users.get(e.userId)?.positives ?? new Set<number>();
+      if (idx !== undefined && !seen.has(idx)) {
+        const hist = features.recentFirst(e.userId);
+        const device = typeof e.context?.device === 'string' ? e.context.device : undefined;
+        samples.push({ hist, ctxKeys: contextKeys(e.ts, e.context), target: idx, exclude: new Set(seen) });
+        byId.push({ recentItemIds: Array.from(hist, (i) => ids[i]), context: { ts: e.ts, device }, targetItemId: e.itemId, seenItemIds: Array.from(seen, (i) => ids[i]) });
+      }
+      features.apply(e);
+    }
+    expect(samples.length).toBeGreaterThan(100);
+    const l = learner.evaluate(samples);
+    const s = serving.evaluate(byId);
+    expect(s.n).toBe(l.n);
+    expect(s.skipped).toBe(0);
+    // the artifact folds the memory's popularity discount into float32 weights: a near-tie may flip, nothing more
+    expect(Math.abs(s.hr - l.hr)).toBeLessThanOrEqual(Math.max(1, 0.01 * l.n) / l.n);
+    expect(s.loss).toBeCloseTo(l.loss, 3);
   });
 
   it("agrees with the evaluation protocol's own hit counting on the protocol's queries", async () => {
