@@ -121,7 +121,7 @@ export function parseEventObject(o: unknown): MlEvent | undefined {
     if (!userId) return undefined;
     const ev: InteractionEvent = { kind: 'interaction', eventId, type: type as InteractionType, userId, itemId, ts };
     if (typeof r.requestId === 'string') ev.requestId = r.requestId;
-    if (typeof r.position === 'number' && Number.isFinite(r.position)) ev.position = r.position;
+    if (typeof r.position === 'number' && Number.isFinite(r.position)) ev.position = r.position + 0;
     const ctx = plainRecord(r.context);
     if (ctx) ev.context = ctx;
     return ev;
