@@ -1,5 +1,5 @@
 /** @recsys/ml: the learning core (plain TypeScript; runnable from the CLI, tests, the trainer and the scoring API). */
-export { selectBackend, currentBackend, BACKEND_NAMES, type BackendName, type BackendChoice } from './core/backend';
+export { selectBackend, currentBackend, BACKEND_NAMES, WASM_THREADS_DEFAULT, type BackendName, type BackendChoice, type BackendOptions } from './core/backend';
 export {
   parseEventLine,
   parseEventObject,
@@ -27,12 +27,35 @@ export { studentConfig, teacherConfig, STUDENT_DEFAULTS, TEACHER_DEFAULTS, type 
 export { TwoTowerModel, type Distiller, type TwoTowerState } from './model/two-tower';
 export { userTowerForward, itemTowerForward } from './model/forward';
 export type { TrainExample } from './features/example';
-export { TransitionMemory, MemoryMixer, MIX_BETAS, type TransitionState } from './model/transitions';
+export { TransitionMemory, MemoryMixer, MIX_BETAS, type TransitionState, type MixerState } from './model/transitions';
 export { saveCheckpoint, loadCheckpoint } from './model/checkpoint';
 export { FeatureState, MAX_HISTORY, type UserState, type FeatureStateOptions, type FeatureStateState } from './features/state';
 export { contextKeys } from './features/context';
 export { feedEvents, type FeedResult } from './train/feed';
-export { ContinualLearner, NegativeSampler, LEARNER_DEFAULTS, type LearnerOptions, type StepReport } from './train/learner';
+export {
+  ContinualLearner,
+  NegativeSampler,
+  LEARNER_DEFAULTS,
+  type LearnerOptions,
+  type ResolvedLearnerOptions,
+  type LearnerState,
+  type StepReport,
+  type HeldOutSample as LearnerHeldOutSample,
+} from './train/learner';
+export {
+  encodeLearnerCheckpoint,
+  decodeLearnerCheckpoint,
+  writeLearnerCheckpoint,
+  readLearnerCheckpoint,
+  CheckpointKindError,
+  CheckpointSchemaError,
+  LEARNER_CHECKPOINT_KIND,
+  LEARNER_CHECKPOINT_SCHEMA_VERSION,
+  type LearnerCheckpoint,
+  type LearnerCheckpointOptions,
+} from './train/learner-checkpoint';
+export { ReplayReservoir, type ReservoirState } from './train/replay-reservoir';
+export { ItemVectorCache, type ItemVectors } from './train/item-vector-cache';
 export { selectSamples, inclusionProbabilities, sampleWithProbabilities, type SelectionMode, type Selection } from './train/active';
 export { quantizeInt8, dequantizeInt8, topK, topKInt8, dotAll, dotAllInt8, topKOfScores, type QuantizedVectors, type Scored, type TopKOptions } from './core/vectors';
 export {
@@ -57,7 +80,7 @@ export {
   type JsonValue,
 } from './serving';
 export { encodeBundle, decodeBundle, bundleChecksum, ChecksumError } from './core/bundle';
-export { runEval, type EvalOptions, type EvalReport, type Metric } from './eval/protocol';
+export { runEval, type EvalOptions, type EvalReport, type Metric, type SystemQuery } from './eval/protocol';
 export { PopularBaseline, CooccurBaseline, KnnBaseline } from './eval/baselines';
 export { convertMovieLens } from './eval/convert';
 export { generateShop, shopEvents, driftClicks, type Shop, type ShopOptions } from './sim/shop';
