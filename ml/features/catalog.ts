@@ -69,11 +69,17 @@ export interface CatalogState {
  * `product_upsert`: an interaction with a deleted item does not bring it back.
  */
 export class Catalog {
+  /** Item id of each index. */
   readonly ids: string[] = [];
+  /** Index of each item id. */
   readonly index = new Map<string, number>();
+  /** Hashed id key of each index (the id embedding's key). */
   readonly idKeys: number[] = [];
+  /** Hashed content keys of each index (empty until a product_upsert). */
   readonly content: number[][] = [];
+  /** Image vector of each index (null without one, or with imageDim 0). */
   readonly images: (Float32Array | null)[] = [];
+  /** Whether each index may be recommended (false after a product_delete, until the next upsert). */
   readonly active: boolean[] = [];
 
   /** @param imageDim width of the image vectors kept (IMAGE_EMBEDDING_DIM); 0, the default, keeps none */

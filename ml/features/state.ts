@@ -58,7 +58,9 @@ export interface FeatureStateState {
  * users least recently active first (a positive moves its user to the end).
  */
 export class FeatureState {
+  /** The catalog the features index items by (shared with the learners). */
   readonly catalog: Catalog;
+  /** Each user's features, least recently active first. */
   readonly users = new Map<string, UserState>();
   /** Most users kept (Infinity: no bound). */
   readonly maxUsers: number;

@@ -122,6 +122,7 @@ export class RowGrads {
   }
 }
 
+/** Embedding rows keyed by hashed feature keys (see the file's comment); one store per table. */
 export class SparseEmbeddingStore {
   readonly dim: number;
   readonly capacity: number;
@@ -178,10 +179,12 @@ export class SparseEmbeddingStore {
     this.rowKey = new Float64Array(initialRows);
   }
 
+  /** Number of keys holding a row. */
   get size(): number {
     return this.index.size;
   }
 
+  /** Whether the key holds a row. */
   has(key: number): boolean {
     return this.index.has(key);
   }
