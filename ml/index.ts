@@ -25,7 +25,8 @@ export { SparseEmbeddingStore, type SparseStoreOptions, type SparseStoreState, t
 export { Catalog, contentKeys, tokenize, priceBucket, type CatalogState } from './features/catalog';
 export { studentConfig, teacherConfig, STUDENT_DEFAULTS, TEACHER_DEFAULTS, type TowerConfig } from './model/config';
 export { TwoTowerModel, type Distiller, type TwoTowerState } from './model/two-tower';
-export { userTowerForward, itemTowerForward } from './model/forward';
+export { userTowerForward, itemTowerForward, itemTowerForwardBatch } from './model/forward';
+export { ItemCooccurrence, type CooccurrenceOptions } from './model/item-cooccurrence';
 export type { TrainExample } from './features/example';
 export { TransitionMemory, MemoryMixer, MIX_BETAS, type TransitionState, type MixerState } from './model/transitions';
 export { saveCheckpoint, loadCheckpoint } from './model/checkpoint';
