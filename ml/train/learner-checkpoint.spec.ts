@@ -6,6 +6,7 @@ import { selectBackend } from '../core/backend';
 import type { MlEvent } from '../core/events';
 import { contextKeys } from '../features/context';
 import { FeatureState } from '../features/state';
+import { ServingModel } from '../serving/serving-model';
 import { generateShop, shopEvents } from '../sim/shop';
 import { feedEvents } from './feed';
 import { ContinualLearner, type LearnerOptions } from './learner';
@@ -51,6 +52,12 @@ function bytes(learner: ContinualLearner, features: FeatureState): Buffer {
   return encodeLearnerCheckpoint(learner, { cursor: null, features, createdAt: '2026-01-01T00:00:00.000Z' });
 }
 
+/** The serving artifact of a learner, built at a fixed time. */
+function artifact(learner: ContinualLearner): Buffer {
+  const memory = { memory: learner.memory, beta: learner.mixer.beta };
+  return ServingModel.fromModel(learner.student, 'int8', { createdAt: '2026-01-01T00:00:00.000Z' }, memory, { vectors: learner.itemVectors().vectors }).save();
+}
+
 function recommendations(learner: ContinualLearner, features: FeatureState): number[][] {
   return Array.from({ length: 30 }, (_, u) => {
     const id = `u-${u}`;
@@ -91,6 +98,8 @@ describe('learner checkpoint', () => {
     // everything: weights, optimizer slots, sparse rows and their recency, memory, mixer, reservoir, draws, features
     expect(bytes(restored.learner, rf).equals(bytes(a, uninterrupted))).toBe(true);
     expect(recommendations(restored.learner, rf)).toEqual(recommendations(a, uninterrupted));
+    // the serving artifacts are equal apart from their build time (here fixed)
+    expect(artifact(restored.learner).equals(artifact(a))).toBe(true);
   });
 
   it('keeps the catalog when written without features, and refuses a wrong kind, a wrong schema version or a corrupted byte with typed errors', () => {
