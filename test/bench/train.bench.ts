@@ -1,6 +1,7 @@
 /**
  * `train` benchmark: examples/s of the student's incremental step (warm-started continual step on a fresh window of
- * samples, replay mixed in) on the synthetic shop, with the tfjs backend named. With and without teacher distillation.
+ * samples, replay mixed in) on the synthetic shop, with the tfjs backend and its thread count named. With and without
+ * teacher distillation.
  */
 import { selectBackend, type BackendName } from '../../ml/core/backend';
 import { ContinualLearner, FeatureState, feedEvents, generateShop, shopEvents, type TrainExample } from '../../ml';
@@ -11,7 +12,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const shop = generateShop({ seed: 1, categories: 40, itemsPerCategory: 250, users: 3000, clicksPerUser: 20 });
   const events = shopEvents(shop);
   const cut = shop.products.length + Math.floor(shop.interactions.length * 0.5);
-  const figures: Record<string, unknown> = { backend: backend.name, items: shop.products.length };
+  const figures: Record<string, unknown> = { backend: backend.name, backendThreads: backend.threads, items: shop.products.length };
   for (const distill of [false, true]) {
     const features = new FeatureState();
     const learner = new ContinualLearner(features.catalog, { teacher: distill ? {} : false, seed: 1 });
