@@ -28,8 +28,8 @@ export class IngestConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     this.consumer = new ResilientConsumer(kafka, {
       groupId: config.KAFKA_GROUP_ID,
       topics: this.topics,
-      handler: async (topic, partition, messages) => {
-        await this.ingest.handleBatch(topic, partition, messages);
+      handler: async (topic, partition, messages, context) => {
+        await this.ingest.handleBatch(topic, partition, messages, context);
       },
       onRestart: () => this.metrics.consumerRestarts.inc(),
     });

@@ -74,6 +74,11 @@ export class FeatureStore {
     return v === null ? 0 : Number(v);
   }
 
+  /** Forgets a partition's applied offset (its log was replaced: the new log's offsets start again at 0). */
+  async resetAppliedOffset(topic: string, partition: number): Promise<void> {
+    await this.redis.del(this.keys.appliedOffset(topic, partition));
+  }
+
   /**
    * Applies events atomically and records `nextOffset` as applied for the partition. Call with the
    * events whose source offsets are at or above {@link appliedOffset}. One Lua call per chunk:

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { InteractionEvent, ProductEvent } from '@recsys/contracts';
-import { BatchOutcome, IngestTotals, PreparedMessage, UnpublishedDeadLetter } from './ingest.types';
+import { BatchOutcome, IngestTotals, PreparedMessage, UnpublishedDeadLetter, fingerprintOf } from './ingest.types';
 
 const MINUTE_MS = 60_000;
 
@@ -16,11 +16,46 @@ export class IngestRepository {
 
   /** The next offset to apply for a partition (0 when none yet). */
   async storedOffset(topic: string, partition: number): Promise<number> {
-    const rows: { next_offset: string }[] = await this.ds.query(
-      `SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2`,
+    return (await this.partitionState(topic, partition)).nextOffset;
+  }
+
+  /** The partition's next offset and the fingerprint of the message before it (null when none yet). */
+  async partitionState(topic: string, partition: number): Promise<{ nextOffset: number; fingerprint: string | null }> {
+    const rows: { next_offset: string; last_fingerprint: string | null }[] = await this.ds.query(
+      `SELECT next_offset, last_fingerprint FROM ingest_offsets WHERE topic = $1 AND partition = $2`,
       [topic, partition],
     );
-    return rows.length ? Number(rows[0].next_offset) : 0;
+    return rows.length ? { nextOffset: Number(rows[0].next_offset), fingerprint: rows[0].last_fingerprint } : { nextOffset: 0, fingerprint: null };
+  }
+
+  /**
+   * Whether stored interactions of this partition's current log sit at any of these offsets with another eventId
+   * (messages of a different log at the same offsets).
+   */
+  async offsetsDisagree(topic: string, partition: number, byOffset: ReadonlyMap<number, string>): Promise<boolean> {
+    if (byOffset.size === 0) return false;
+    const rows: { n: string }[] = await this.ds.query(
+      `SELECT count(*) AS n FROM interactions i
+       JOIN unnest($2::bigint[], $3::varchar[]) AS x(o, e) ON i.source_offset = x.o
+       WHERE i.source_partition = $1 AND i.event_id <> x.e
+         AND i.seq > coalesce((SELECT min_seq FROM ingest_offsets WHERE topic = $4 AND partition = $1), 0)`,
+      [partition, [...byOffset.keys()], [...byOffset.values()], topic],
+    );
+    return Number(rows[0].n) > 0;
+  }
+
+  /**
+   * Forgets a partition's position after its log was replaced: the next offset goes back to 0 (the new log is consumed
+   * from its start; eventId deduplication keeps that exact), the reset is counted, and the partition's earlier rows are
+   * marked as another log's for the Redis catch-up.
+   */
+  async resetPartition(topic: string, partition: number): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0)
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = 0, last_fingerprint = NULL, log_resets = ingest_offsets.log_resets + 1,
+         min_seq = (SELECT coalesce(max(seq), 0) FROM interactions)`,
+      [topic, partition],
+    );
   }
 
   /** Applies a partition's batch (messages in offset order) in one transaction. */
@@ -89,10 +124,11 @@ export class IngestRepository {
         [outcome.duplicates, outcome.abusive, outcome.superseded],
       );
       outcome.nextOffset = todo[todo.length - 1].offset + 1;
-      await tx.query(`UPDATE ingest_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2`, [
+      await tx.query(`UPDATE ingest_offsets SET next_offset = $3, last_fingerprint = $4 WHERE topic = $1 AND partition = $2`, [
         topic,
         partition,
         outcome.nextOffset,
+        fingerprintOf(todo[todo.length - 1]),
       ]);
       return outcome;
     });
@@ -288,13 +324,14 @@ export class IngestRepository {
    * Stored, non-abusive interactions that came from `partition` at offsets in [from, to), in offset
    * order: what the feature store missed if it fell behind the database (a crash between the two).
    */
-  async cleanBySource(partition: number, from: number, to: number): Promise<{ offset: number; event: InteractionEvent; modelVersion: string | null }[]> {
+  async cleanBySource(topic: string, partition: number, from: number, to: number): Promise<{ offset: number; event: InteractionEvent; modelVersion: string | null }[]> {
     const rows: { source_offset: string; event_id: string; type: InteractionEvent['type']; user_id: string; item_id: string; ts: string; model_version: string | null }[] =
       await this.ds.query(
         `SELECT source_offset, event_id, type, user_id, item_id, ts, model_version FROM interactions
          WHERE source_partition = $1 AND source_offset >= $2 AND source_offset < $3 AND NOT abusive
+           AND seq > coalesce((SELECT min_seq FROM ingest_offsets WHERE topic = $4 AND partition = $1), 0)
          ORDER BY source_offset`,
-        [partition, from, to],
+        [partition, from, to, topic],
       );
     return rows.map((r) => ({
       offset: Number(r.source_offset),

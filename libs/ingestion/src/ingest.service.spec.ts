@@ -8,7 +8,7 @@ import { EventValidator, type DeadLetterRecord } from '@recsys/contracts';
 import type { FeatureStore } from '@recsys/features';
 import type { IngestRepository } from './ingest.repository';
 import { DEAD_LETTER_CHUNK_BYTES, DEAD_LETTER_MAX_ORIGINAL_BYTES, IngestService, dataErrorCode, type RawMessage } from './ingest.service';
-import type { BatchOutcome, PreparedMessage, UnpublishedDeadLetter } from './ingest.types';
+import { fingerprintOf, type BatchOutcome, type PreparedMessage, type UnpublishedDeadLetter } from './ingest.types';
 
 const TOPICS = { interactions: 't.interactions', products: 't.products' };
 
@@ -17,6 +17,8 @@ const refusedByJsonb = (m: PreparedMessage) => m.kind === 'interaction' && /[\ud
 
 class FakeRepository {
   next = 0;
+  fingerprint: string | null = null;
+  resets = 0;
   transactions = 0;
   failOnConnection = 0;
   readonly stored: string[] = [];
@@ -41,12 +43,29 @@ class FakeRepository {
         out.fresh.push({ offset: m.offset, event: m.event, modelVersion: null });
       }
     }
-    if (todo.length) this.next = out.nextOffset = todo[todo.length - 1].offset + 1;
+    if (todo.length) {
+      this.next = out.nextOffset = todo[todo.length - 1].offset + 1;
+      this.fingerprint = fingerprintOf(todo[todo.length - 1]);
+    }
     return out;
   }
 
   async unpublishedDeadLetters(_t: string, _p: number, limit: number): Promise<UnpublishedDeadLetter[]> {
     return [...this.deadLetters.values()].filter((d) => !d.published).slice(0, limit);
+  }
+
+  async partitionState(): Promise<{ nextOffset: number; fingerprint: string | null }> {
+    return { nextOffset: this.next, fingerprint: this.fingerprint };
+  }
+
+  async offsetsDisagree(): Promise<boolean> {
+    return false;
+  }
+
+  async resetPartition(): Promise<void> {
+    this.resets++;
+    this.next = 0;
+    this.fingerprint = null;
   }
 
   async markDeadLettersPublished(_t: string, _p: number, offsets: readonly number[]): Promise<void> {
@@ -66,13 +85,17 @@ function setup() {
       appliedOffset = at.nextOffset;
     },
     servingVersions: async () => new Map(),
+    resetAppliedOffset: async () => void (appliedOffset = 0),
   } as unknown as FeatureStore;
+  const log = { low: 0, high: -1, resets: [] as string[] };
   const service = new IngestService(repo as unknown as IngestRepository, features, new EventValidator(), TOPICS, {
     publishDeadLetters: async (m) => void published.push(m),
     count: () => undefined,
     attributed: () => undefined,
+    watermarks: async () => ({ low: log.low, high: log.high < 0 ? repo.next : log.high }),
+    logReset: (_t, _p, reason) => void log.resets.push(reason),
   });
-  return { repo, published, applied, service };
+  return { repo, published, applied, service, log };
 }
 
 const click = (i: number, userId = `u-${i % 7}`) => JSON.stringify({ eventId: `e-${i}`, type: 'click', userId, itemId: `i-${i % 13}`, ts: 1_700_000_000_000 + i });
@@ -132,6 +155,69 @@ describe('IngestService: one message never stops a partition', () => {
     expect(Buffer.from(big.originalBase64, 'base64').length).toBe(DEAD_LETTER_MAX_ORIGINAL_BYTES);
     expect(big.originalSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(recs[1].originalTruncated).toBeUndefined();
+  });
+});
+
+describe('IngestService: a stored offset belongs to one log', () => {
+  it('skips a replay of the same log', async () => {
+    const { repo, service, log } = setup();
+    const values = Array.from({ length: 10 }, (_, i) => click(i));
+    await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    const again = await service.handleBatch(TOPICS.interactions, 0, batch(values.slice(4), 4));
+    expect(again).toMatchObject({ replayed: 6, stored: 0 });
+    expect(log.resets).toEqual([]);
+    expect(repo.stored).toHaveLength(10);
+  });
+
+  it('consumes a recreated topic refilled past the old offsets instead of dropping it as replayed', async () => {
+    const { repo, service, log, applied } = setup();
+    await service.handleBatch(TOPICS.interactions, 0, batch(Array.from({ length: 10 }, (_, i) => click(i))));
+    const fresh = Array.from({ length: 15 }, (_, i) => click(1000 + i));
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch(fresh));
+    expect(log.resets).toHaveLength(1);
+    expect(log.resets[0]).toContain('offset 9');
+    expect(outcome).toMatchObject({ replayed: 0, stored: 15, nextOffset: 15 });
+    expect(repo.stored).toHaveLength(25);
+    expect(applied).toHaveLength(25);
+  });
+
+  it('detects a recreated log that ends before the stored offset and asks to consume it from its start', async () => {
+    const { repo, service, log } = setup();
+    await service.handleBatch(TOPICS.interactions, 0, batch(Array.from({ length: 10 }, (_, i) => click(i))));
+    log.high = 5;
+    log.low = 0;
+    await expect(service.handleBatch(TOPICS.interactions, 0, batch([click(2000), click(2001)], 3))).rejects.toThrow('again from offset 0');
+    expect(log.resets).toHaveLength(1);
+    expect(log.resets[0]).toContain('ends at offset 5');
+    expect(repo.next).toBe(0);
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch([click(1997), click(1998), click(1999), click(2000), click(2001)]));
+    expect(outcome).toMatchObject({ stored: 5, nextOffset: 5 });
+  });
+});
+
+describe('IngestService: verifying a position after a join or a vanished partition', () => {
+  it('reads back one message to compare it, and goes on when it is the stored one', async () => {
+    const { repo, service, log } = setup();
+    const values = Array.from({ length: 10 }, (_, i) => click(i));
+    await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    const more = [click(10), click(11)];
+    await expect(service.handleBatch(TOPICS.interactions, 0, batch(more, 10), { verify: true })).rejects.toThrow('again from offset 9');
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch([values[9], ...more], 9), { verify: true });
+    expect(outcome).toMatchObject({ replayed: 1, stored: 2, nextOffset: 12 });
+    expect(log.resets).toEqual([]);
+    expect(repo.stored).toHaveLength(12);
+  });
+
+  it('finds a position that continued into a new log and consumes that log from its start', async () => {
+    const { repo, service, log } = setup();
+    await service.handleBatch(TOPICS.interactions, 0, batch(Array.from({ length: 10 }, (_, i) => click(i))));
+    const other = Array.from({ length: 14 }, (_, i) => click(500 + i));
+    await expect(service.handleBatch(TOPICS.interactions, 0, batch(other.slice(10), 10), { verify: true })).rejects.toThrow('again from offset 9');
+    await expect(service.handleBatch(TOPICS.interactions, 0, batch(other.slice(9), 9), { verify: true })).rejects.toThrow('again from offset 0');
+    expect(log.resets).toHaveLength(1);
+    const outcome = await service.handleBatch(TOPICS.interactions, 0, batch(other), { verify: true });
+    expect(outcome).toMatchObject({ stored: 14, nextOffset: 14 });
+    expect(repo.stored).toHaveLength(24);
   });
 });
 

@@ -2,8 +2,9 @@ import { createHash } from 'crypto';
 import type { Message } from 'kafkajs';
 import { DeadLetterRecord, EventValidator, InteractionEvent, ProductEvent } from '@recsys/contracts';
 import { FeatureStore } from '@recsys/features';
+import { ConsumeFromOffset } from '@recsys/messaging';
 import { IngestRepository } from './ingest.repository';
-import { BatchOutcome, PreparedMessage, UnpublishedDeadLetter } from './ingest.types';
+import { BatchOutcome, PreparedMessage, UnpublishedDeadLetter, fingerprintOf } from './ingest.types';
 
 /** Largest original carried whole in a dead-letter record (bytes); a larger one is cut to this and kept whole in PostgreSQL. */
 export const DEAD_LETTER_MAX_ORIGINAL_BYTES = 256 * 1024;
@@ -45,6 +46,10 @@ export interface IngestSinks {
   publishDeadLetters(messages: Message[]): Promise<void>;
   count(topic: string, outcome: 'stored' | 'duplicate' | 'dead_lettered' | 'superseded' | 'abusive' | 'replayed', n: number): void;
   attributed(modelVersion: string, type: 'impression' | 'click'): void;
+  /** The partition's log start and end offsets (low and high watermarks). */
+  watermarks(topic: string, partition: number): Promise<{ low: number; high: number }>;
+  /** The partition's stored position did not belong to its log: it was reset (reported as an alert and a metric). */
+  logReset(topic: string, partition: number, reason: string): void;
 }
 
 export interface IngestTopics {
@@ -69,8 +74,14 @@ export class IngestService {
     private readonly sinks: IngestSinks,
   ) {}
 
-  async handleBatch(topic: string, partition: number, raw: readonly RawMessage[]): Promise<BatchOutcome> {
+  /**
+   * `verify`: the consumer's position in this partition is not known to belong to the stored log yet (first batch
+   * after a join or a vanished partition): a batch starting exactly at the stored offset is read again from one before
+   * it, so the message there can be compared with the one stored.
+   */
+  async handleBatch(topic: string, partition: number, raw: readonly RawMessage[], context: { verify?: boolean } = {}): Promise<BatchOutcome> {
     const prepared = await this.prepare(topic, raw);
+    await this.checkLogIdentity(topic, partition, prepared, context.verify ?? false);
     const outcome = await this.applyIsolating(topic, partition, prepared);
     await this.publishDeadLetters(topic, partition);
 
@@ -110,6 +121,51 @@ export class IngestService {
       }
     }
     return out;
+  }
+
+  /**
+   * A batch that starts below the stored next offset is a replay only if it comes from the same log. It is another
+   * log (the topic deleted and created again, a restore, a new cluster: offsets starting over) when the message at
+   * `next - 1` has another fingerprint, when the log ends before the stored offset, or when stored interactions sit at
+   * the batch's offsets with other eventIds. Then the partition's position is reset, the reset is reported, and the
+   * new log is consumed from its start (eventId deduplication keeps that exact) instead of being dropped as replayed.
+   */
+  private async checkLogIdentity(topic: string, partition: number, prepared: readonly PreparedMessage[], verify: boolean): Promise<void> {
+    if (prepared.length === 0) return;
+    const state = await this.repo.partitionState(topic, partition);
+    const first = prepared[0].offset;
+    if (state.nextOffset === 0 || first > state.nextOffset || (first === state.nextOffset && !verify)) return;
+    const reason = await this.logMismatch(topic, partition, prepared, state);
+    if (reason === null) return;
+    await this.repo.resetPartition(topic, partition);
+    if (topic === this.topics.interactions) await this.features.resetAppliedOffset(topic, partition);
+    this.sinks.logReset(topic, partition, `stored next offset ${state.nextOffset} does not belong to this log (${reason}); consuming it from its start`);
+    const { low } = await this.sinks.watermarks(topic, partition);
+    if (first > low) throw new ConsumeFromOffset(topic, partition, low);
+  }
+
+  /** Why the batch cannot come from the log the partition's state was stored from, or null when it does. */
+  private async logMismatch(
+    topic: string,
+    partition: number,
+    prepared: readonly PreparedMessage[],
+    state: { nextOffset: number; fingerprint: string | null },
+  ): Promise<string | null> {
+    const next = state.nextOffset;
+    const { low, high } = await this.sinks.watermarks(topic, partition);
+    if (high < next) return `the log ends at offset ${high}, before the stored next offset ${next}`;
+    if (prepared[0].offset === next) {
+      // read back one message to compare it (unless retention removed it: then nothing is left to compare)
+      if (low <= next - 1) throw new ConsumeFromOffset(topic, partition, next - 1);
+      return null;
+    }
+    const atLast = prepared.find((m) => m.offset === next - 1);
+    if (atLast && state.fingerprint !== null) {
+      return fingerprintOf(atLast) === state.fingerprint ? null : `the message at offset ${atLast.offset} is not the one stored there`;
+    }
+    if (topic !== this.topics.interactions) return null;
+    const byOffset = new Map(prepared.filter((m) => m.kind === 'interaction').map((m) => [m.offset, (m as { event: InteractionEvent }).event.eventId]));
+    return (await this.repo.offsetsDisagree(topic, partition, byOffset)) ? 'stored interactions at these offsets have other eventIds' : null;
   }
 
   /**
@@ -182,7 +238,7 @@ export class IngestService {
     const events =
       applied >= outcome.fromOffset
         ? outcome.fresh.filter((f) => f.offset >= applied)
-        : await this.repo.cleanBySource(partition, applied, outcome.nextOffset);
+        : await this.repo.cleanBySource(topic, partition, applied, outcome.nextOffset);
     await this.features.apply(
       events.map((f) => ({ ...f.event, modelVersion: f.modelVersion })),
       { topic, partition, nextOffset: outcome.nextOffset },

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import type { InteractionEvent, ProductEvent, Rejection } from '@recsys/contracts';
 
 /** One consumed Kafka message after validation. */
@@ -41,4 +42,10 @@ export interface UnpublishedDeadLetter {
   reasonMessage: string;
   original: Buffer | null;
   key: Buffer | null;
+}
+
+/** Identifies a consumed message within its log: its eventId, or for an invalid message a hash of its bytes. */
+export function fingerprintOf(m: PreparedMessage): string {
+  if (m.kind !== 'invalid') return `e:${m.event.eventId}`;
+  return `h:${createHash('sha256').update(m.value ?? Buffer.alloc(0)).digest('hex').slice(0, 32)}`;
 }

@@ -1,11 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, topicNames } from '@recsys/config';
 import { EventValidator } from '@recsys/contracts';
 import { FeatureStore, REDIS } from '@recsys/features';
 import { Kafka } from 'kafkajs';
-import { EventPublisher, KAFKA } from '@recsys/messaging';
+import { EventPublisher, KAFKA, TopicWatermarks } from '@recsys/messaging';
 import { MetricsService } from '@recsys/observability';
 import { DATA_SOURCE } from '@recsys/storage';
 import { IngestRepository } from './ingest.repository';
@@ -25,10 +25,12 @@ import { IngestStatsService } from './ingest-stats.service';
       inject: [REDIS, APP_CONFIG],
       useFactory: (redis: Redis, config: AppConfig) => new FeatureStore(redis, config.REDIS_PREFIX),
     },
+    { provide: TopicWatermarks, inject: [KAFKA], useFactory: (kafka: Kafka) => new TopicWatermarks(kafka) },
     {
       provide: IngestService,
-      inject: [IngestRepository, FeatureStore, EventPublisher, MetricsService, APP_CONFIG],
-      useFactory: (repo: IngestRepository, features: FeatureStore, publisher: EventPublisher, metrics: MetricsService, config: AppConfig) => {
+      inject: [IngestRepository, FeatureStore, EventPublisher, MetricsService, TopicWatermarks, APP_CONFIG],
+      useFactory: (repo: IngestRepository, features: FeatureStore, publisher: EventPublisher, metrics: MetricsService, offsets: TopicWatermarks, config: AppConfig) => {
+        const logger = new Logger('ingest');
         const topics = topicNames(config);
         return new IngestService(repo, features, new EventValidator({ imageEmbeddingDim: config.IMAGE_EMBEDDING_DIM }), topics, {
           publishDeadLetters: (messages) => publisher.publishRaw(topics.deadLetter, messages),
@@ -36,6 +38,11 @@ import { IngestStatsService } from './ingest-stats.service';
             if (n > 0) metrics.ingestEvents.inc({ topic, outcome }, n);
           },
           attributed: (version, type) => (type === 'click' ? metrics.clicks : metrics.impressions).inc({ model_version: version }),
+          watermarks: (topic, partition) => offsets.watermarks(topic, partition),
+          logReset: (topic, partition, reason) => {
+            metrics.logResets.inc({ topic });
+            logger.error(`${topic}[${partition}]: ${reason}`);
+          },
         });
       },
     },
@@ -47,4 +54,10 @@ import { IngestStatsService } from './ingest-stats.service';
   ],
   exports: [IngestRepository, FeatureStore, IngestService, IngestStatsService],
 })
-export class IngestionModule {}
+export class IngestionModule implements OnModuleDestroy {
+  constructor(private readonly offsets: TopicWatermarks) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.offsets.close();
+  }
+}

@@ -3,6 +3,7 @@ export * from './event.publisher';
 export * from './resilient.consumer';
 export * from './stall.detector';
 export * from './topics';
+export * from './topic-watermarks';
 export * from './messaging.module';
 export * from './replay';
 export * from './event-intake.service';

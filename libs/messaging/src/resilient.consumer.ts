@@ -1,8 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { kafkaSignals } from './kafka.factory';
 
-/** Handles one partition's batch; resolves once its effects are durable. */
-export type BatchHandler = (topic: string, partition: number, messages: EachBatchPayload['batch']['messages']) => Promise<void>;
+/**
+ * Handles one partition's batch; resolves once its effects are durable. `verify` is true for the first batch of a
+ * partition after the consumer joined its group or the client saw a partition vanish: the handler should make sure
+ * the position belongs to the log it stored from (and may throw {@link ConsumeFromOffset} to read back to check).
+ */
+export type BatchHandler = (topic: string, partition: number, messages: EachBatchPayload['batch']['messages'], context: { verify: boolean }) => Promise<void>;
 
 export interface ResilientConsumerOptions {
   groupId: string;
@@ -23,6 +28,20 @@ export interface ResilientConsumerOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Thrown by a handler that needs its partition consumed again from `offset` (e.g. its log was replaced and must be
+ * read from its start): the consumer seeks there instead of retrying the batch, and commits nothing of it.
+ */
+export class ConsumeFromOffset extends Error {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+  ) {
+    super(`consume ${topic}[${partition}] again from offset ${offset}`);
+  }
+}
+
+/**
  * A kafkajs consumer group member that never loses or skips a message:
  * - the handler's batch is retried (with heartbeats, so the group keeps the partition) until it
  *   succeeds, e.g. while PostgreSQL is unreachable: consumption pauses and resumes by itself;
@@ -36,6 +55,9 @@ export class ResilientConsumer {
   private stopping = false;
   private restarting: Promise<void> | null = null;
   private runningNow = false;
+  /** Partitions (`topic:partition`) whose position was verified since the last join or partition error. */
+  private readonly verified = new Set<string>();
+  private readonly onPartitionError = () => this.verified.clear();
   /** Messages handled since start. */
   consumed = 0;
 
@@ -54,6 +76,10 @@ export class ResilientConsumer {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumer = consumer;
+    this.verified.clear();
+    kafkaSignals.off('partition-error', this.onPartitionError);
+    kafkaSignals.on('partition-error', this.onPartitionError);
+    consumer.on(consumer.events.GROUP_JOIN, () => this.verified.clear());
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload as { error: Error; restart: boolean };
       this.logger.error(`consumer crashed: ${error?.message}${restart ? ' (kafkajs restarts it)' : ''}`);
@@ -82,13 +108,21 @@ export class ResilientConsumer {
 
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
+    const key = `${batch.topic}:${batch.partition}`;
     let attempt = 0;
     for (;;) {
       if (!isRunning() || isStale()) return;
       try {
-        await this.options.handler(batch.topic, batch.partition, batch.messages);
+        const verify = !this.verified.has(key);
+        await this.options.handler(batch.topic, batch.partition, batch.messages, { verify });
+        if (verify) this.verified.add(key);
         break;
       } catch (err) {
+        if (err instanceof ConsumeFromOffset) {
+          this.logger.warn(err.message);
+          this.consumer?.seek({ topic: err.topic, partition: err.partition, offset: String(err.offset) });
+          return;
+        }
         attempt++;
         const wait = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
         this.logger.warn(`batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed (attempt ${attempt}), retrying in ${wait} ms: ${(err as Error).message}`);
@@ -129,6 +163,7 @@ export class ResilientConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     this.runningNow = false;
+    kafkaSignals.off('partition-error', this.onPartitionError);
     await this.restarting;
     await this.consumer?.disconnect();
     this.consumer = null;

@@ -71,6 +71,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly logResets = new Counter({
+    name: 'recsys_ingest_log_resets_total',
+    help: 'Partitions whose stored offset did not belong to their log (topic recreated, restored, new cluster) and were consumed again from the start.',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'recsys_process_' });
   }

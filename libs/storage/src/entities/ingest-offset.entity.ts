@@ -15,4 +15,16 @@ export class IngestOffsetEntity {
 
   @Column({ name: 'next_offset', type: 'bigint', transformer: BIGINT_NUMBER })
   nextOffset!: number;
+
+  /** Identifies the message at `nextOffset - 1` (its eventId, or a hash of an invalid message's bytes). */
+  @Column({ name: 'last_fingerprint', type: 'text', nullable: true })
+  lastFingerprint!: string | null;
+
+  /** Times the partition's log was found replaced (offsets starting over) and consumed again from its start. */
+  @Column({ name: 'log_resets', type: 'int', default: 0 })
+  logResets!: number;
+
+  /** Interactions of this partition with `seq` at or below this came from an earlier log. */
+  @Column({ name: 'min_seq', type: 'bigint', default: 0, transformer: BIGINT_NUMBER })
+  minSeq!: number;
 }

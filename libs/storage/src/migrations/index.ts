@@ -2,6 +2,7 @@ import { InitialSchema1732780800000 } from './1732780800000-initial-schema';
 import { InteractionModelVersion1732784400000 } from './1732784400000-interaction-model-version';
 import { BrinInteractionSource1732788000000 } from './1732788000000-brin-interaction-source';
 import { DeadLetterOutbox1732791600000 } from './1732791600000-dead-letter-outbox';
+import { LogIdentity1732795200000 } from './1732795200000-log-identity';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1732780800000, InteractionModelVersion1732784400000, BrinInteractionSource1732788000000, DeadLetterOutbox1732791600000];
+export const MIGRATIONS = [InitialSchema1732780800000, InteractionModelVersion1732784400000, BrinInteractionSource1732788000000, DeadLetterOutbox1732791600000, LogIdentity1732795200000];
