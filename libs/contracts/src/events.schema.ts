@@ -108,7 +108,13 @@ export function productSchema(imageEmbeddingDim: number) {
       brand: text().max(200).optional(),
       price: finiteNumber.min(0, 'must be >= 0').optional(),
       imageEmbedding: z
-        .array(finiteNumber.min(-MAX_FLOAT32, 'must be within the float32 range').max(MAX_FLOAT32, 'must be within the float32 range'))
+        .array(
+          finiteNumber
+            .min(-MAX_FLOAT32, 'must be within the float32 range')
+            .max(MAX_FLOAT32, 'must be within the float32 range')
+            // a non-zero value that float32 rounds to 0 is refused by the real[] column ("out of range for type real")
+            .refine((x) => x === 0 || Math.fround(x) !== 0, 'must be within the float32 range (too close to 0)'),
+        )
         .refine((v) => imageEmbeddingDim === 0 || v.length === imageEmbeddingDim, `must have exactly ${imageEmbeddingDim} values`)
         // With image features disabled (dim 0) a supplied vector is accepted and not kept.
         .transform((v) => (imageEmbeddingDim === 0 ? undefined : v))

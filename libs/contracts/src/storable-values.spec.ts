@@ -36,6 +36,8 @@ describe('values the tables refuse are refused at the edge', () => {
     expect(v.validate(product({ imageEmbedding: [MAX_FLOAT32, -MAX_FLOAT32] })).ok).toBe(true);
     expect(refusal(product({ imageEmbedding: [1e39, 0] }))).toContain('float32');
     expect(refusal(product({ imageEmbedding: [0, -1e300] }))).toContain('float32');
+    expect(refusal(product({ imageEmbedding: [1e-46, 0] }))).toContain('float32');
+    expect(v.validate(product({ imageEmbedding: [1.5e-45, -0] })).ok).toBe(true);
   });
 
   it('still accepts ordinary text, including other control characters and non-Latin scripts', () => {
