@@ -273,7 +273,7 @@ export class TwoTowerModel {
 
   /**
    * Item vectors [v, bias] for the given catalog indices (all when omitted), row-major. Sets of
-   * `TFJS_ITEM_VECTORS_FROM` (512) items or more run the item tower as tfjs matMuls (on wasm 2-3x faster than the
+   * `TFJS_ITEM_VECTORS_FROM` (512) items or more run the item tower as tfjs matMuls (on wasm 2.4-3.4x faster than the
    * blocked typed-array loops of itemVectorsJs, measured at 10k and 100k items); smaller ones in typed arrays. The same
    * math: forward.spec.ts ties the two.
    */
