@@ -44,7 +44,7 @@ describe('candidate index (IVF)', () => {
 
   it('finds the exact top-10 of nearly every query while scanning a small share of the catalog', () => {
     const index = new CandidateIndex(state);
-    expect(index.lists).toBe(89);
+    expect(index.lists).toBe(45);
     let recall = 0;
     let scanned = 0;
     for (const q of queries) {
