@@ -28,6 +28,7 @@ export class IngestConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     this.consumer = new ResilientConsumer(kafka, {
       groupId: config.KAFKA_GROUP_ID,
       topics: this.topics,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       handler: async (topic, partition, messages, context) => {
         await this.ingest.handleBatch(topic, partition, messages, context);
       },

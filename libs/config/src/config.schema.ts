@@ -25,12 +25,16 @@ export const CONFIG_SCHEMA = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('recsys-ingest'),
   /** kafkajs client id. Default `recsys`. */
   KAFKA_CLIENT_ID: z.string().min(1).default('recsys'),
+  /** Consumer group session timeout (ms): how long a silent member keeps its partitions. Default 30000 (the broker's minimum is 6000). */
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.min(1000).default(30_000),
   /** PostgreSQL connection; the database is created if missing. */
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/recsys'),
   /** PostgreSQL schema holding the tables. Default `public`. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('public'),
   /** Redis connection for features and the job queue. */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+  /** A Redis command fails after this many ms (so a Redis outage fails fast instead of queueing forever). Default 2000. */
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(2000),
   /** Prefix of every Redis key and BullMQ queue. Default `recsys`. */
   REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('recsys'),
   /** Scoring API, admin API and dashboard port. Default 3000. */

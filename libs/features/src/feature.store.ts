@@ -10,6 +10,18 @@ export interface FeatureEvent {
   ts: number;
   /** The model version that served the request this event answers, if known. */
   modelVersion: string | null;
+  /** Its Kafka offset (needed when applying at a partition position). */
+  offset?: number;
+}
+
+/** Where a chunk of events sits in its partition: applied only while the partition's applied offset is `fromOffset`. */
+export interface FeaturePosition {
+  topic: string;
+  partition: number;
+  /** The applied offset the caller read: the update is a no-op unless Redis still holds it. */
+  fromOffset: number;
+  /** The applied offset after these events. */
+  nextOffset: number;
 }
 
 /** Events per Lua call (bounds the time Redis is busy with one call). */
@@ -17,15 +29,22 @@ const APPLY_CHUNK = 2000;
 const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c', add_to_cart: 'a', purchase: 'p' };
 
 /**
- * The feature update, run inside Redis. ARGV: prefix, recent max, offset key ('' for none), next
- * offset, then 7 values per event: type code, user, item, ts, hour start, day start, model version.
- * Mirrors {@link FeatureKeys}; keys are built here, so this targets a single Redis, not a cluster.
+ * The feature update, run inside Redis. ARGV: prefix, recent max, offset key ('' for none), expected
+ * applied offset, next offset, then 7 values per event: type code, user, item, ts, hour start, day
+ * start, model version. With an offset key the whole call is a no-op (returns 0) unless the key
+ * holds the expected offset (absent counts as 0): of two processes that both believe they own a
+ * partition (a rebalance), only one applies a chunk. Mirrors {@link FeatureKeys}; keys are built
+ * here, so this targets a single Redis, not a cluster.
  */
 const APPLY_SCRIPT = `
 local p = ARGV[1]
 local maxRecent = tonumber(ARGV[2])
+if ARGV[3] ~= '' then
+  local cur = tonumber(redis.call('GET', ARGV[3]) or '0')
+  if cur ~= tonumber(ARGV[4]) then return 0 end
+end
 local touched = {}
-for i = 5, #ARGV, 7 do
+for i = 6, #ARGV, 7 do
   local t, u, item, ts, hour, day, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
   local counters = p .. ':f:i:' .. item .. ':c'
   if t ~= 'i' then
@@ -45,7 +64,7 @@ end
 for u, _ in pairs(touched) do
   redis.call('ZREMRANGEBYRANK', p .. ':f:u:' .. u .. ':recent', 0, -(maxRecent + 1))
 end
-if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[4]) end
+if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[5]) end
 return 1
 `;
 
@@ -80,26 +99,32 @@ export class FeatureStore {
   }
 
   /**
-   * Applies events atomically and records `nextOffset` as applied for the partition. Call with the
-   * events whose source offsets are at or above {@link appliedOffset}. One Lua call per chunk:
-   * per-command round trips cost more than the updates themselves.
+   * Applies events atomically, one Lua call per chunk (per-command round trips cost more than the updates
+   * themselves). With a `position`, the events are the partition's stored events from `fromOffset` on, each with its
+   * `offset`; every chunk checks and moves the applied offset in the same call (chunk k applies only if the offset is
+   * still where chunk k - 1 left it), so a replayed or concurrently applied chunk changes nothing. Returns false when a
+   * chunk found the offset moved (someone else applied it) and the rest was left alone.
    */
-  async apply(events: readonly FeatureEvent[], position?: { topic: string; partition: number; nextOffset: number }): Promise<void> {
-    if (events.length === 0 && !position) return;
+  async apply(events: readonly FeatureEvent[], position?: FeaturePosition): Promise<boolean> {
+    if (events.length === 0 && !position) return true;
     const offsetKey = position ? this.keys.appliedOffset(position.topic, position.partition) : '';
+    let from = position?.fromOffset ?? 0;
     for (let i = 0; i < events.length || i === 0; i += APPLY_CHUNK) {
       const chunk = events.slice(i, i + APPLY_CHUNK);
-      const last = i + APPLY_CHUNK >= events.length;
-      const args: (string | number)[] = [this.keys.prefix, RECENT_ITEMS_MAX, last ? offsetKey : '', position?.nextOffset ?? 0];
+      const next = i + APPLY_CHUNK >= events.length ? (position?.nextOffset ?? 0) : (events[i + APPLY_CHUNK].offset as number);
+      const args: (string | number)[] = [this.keys.prefix, RECENT_ITEMS_MAX, offsetKey, from, next];
       for (const e of chunk) {
         args.push(TYPE_CODE[e.type], e.userId, e.itemId, e.ts, Math.floor(e.ts / HOUR_MS) * HOUR_MS, Math.floor(e.ts / DAY_MS) * DAY_MS, e.modelVersion ?? '');
       }
-      await this.redis.evalsha(await this.scriptSha(), 0, ...args).catch(async (err: Error) => {
+      const applied = await this.redis.evalsha(await this.scriptSha(), 0, ...args).catch(async (err: Error) => {
         if (!/NOSCRIPT/.test(err.message)) throw err;
         this.sha = null;
-        await this.redis.evalsha(await this.scriptSha(), 0, ...args);
+        return this.redis.evalsha(await this.scriptSha(), 0, ...args);
       });
+      if (position && Number(applied) !== 1) return false;
+      from = next;
     }
+    return true;
   }
 
   private sha: string | null = null;

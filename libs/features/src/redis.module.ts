@@ -6,11 +6,16 @@ import { ReadinessService } from '@recsys/observability';
 /** Injection token of the process's ioredis client. */
 export const REDIS = Symbol('REDIS');
 
-/** An ioredis client for the configured URL that keeps retrying while Redis is away. */
-export function createRedis(config: Pick<AppConfig, 'REDIS_URL'>): Redis {
+/**
+ * An ioredis client for the configured URL. It reconnects while Redis is away, but a command fails after
+ * `REDIS_COMMAND_TIMEOUT_MS` (and after two reconnection attempts): callers decide what an outage means for them
+ * (ingestion goes on into PostgreSQL and the features catch up later) instead of waiting forever.
+ */
+export function createRedis(config: Pick<AppConfig, 'REDIS_URL' | 'REDIS_COMMAND_TIMEOUT_MS'>): Redis {
   return new Redis(config.REDIS_URL, {
     lazyConnect: false,
-    maxRetriesPerRequest: null,
+    maxRetriesPerRequest: 2,
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });

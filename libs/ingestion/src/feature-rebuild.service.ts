@@ -31,7 +31,7 @@ export class FeatureRebuildService {
       onProgress?.(interactions);
     }
     for (const o of await this.repo.allOffsets()) {
-      if (o.topic === this.interactionsTopic) await this.features.apply([], { topic: o.topic, partition: o.partition, nextOffset: o.nextOffset });
+      if (o.topic === this.interactionsTopic) await this.features.apply([], { topic: o.topic, partition: o.partition, fromOffset: 0, nextOffset: o.nextOffset });
     }
     return { removedKeys, interactions };
   }

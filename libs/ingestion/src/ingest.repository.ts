@@ -322,16 +322,18 @@ export class IngestRepository {
 
   /**
    * Stored, non-abusive interactions that came from `partition` at offsets in [from, to), in offset
-   * order: what the feature store missed if it fell behind the database (a crash between the two).
+   * order, at most `limit`: what the feature store missed if it fell behind the database (a crash
+   * between the two, a Redis outage). Only rows of the partition's current log (see resetPartition).
    */
-  async cleanBySource(topic: string, partition: number, from: number, to: number): Promise<{ offset: number; event: InteractionEvent; modelVersion: string | null }[]> {
+  async cleanBySource(topic: string, partition: number, from: number, to: number, limit = 100_000): Promise<{ offset: number; event: InteractionEvent; modelVersion: string | null }[]> {
     const rows: { source_offset: string; event_id: string; type: InteractionEvent['type']; user_id: string; item_id: string; ts: string; model_version: string | null }[] =
       await this.ds.query(
         `SELECT source_offset, event_id, type, user_id, item_id, ts, model_version FROM interactions
          WHERE source_partition = $1 AND source_offset >= $2 AND source_offset < $3 AND NOT abusive
            AND seq > coalesce((SELECT min_seq FROM ingest_offsets WHERE topic = $4 AND partition = $1), 0)
-         ORDER BY source_offset`,
-        [partition, from, to, topic],
+         ORDER BY source_offset
+         LIMIT $5`,
+        [partition, from, to, topic, limit],
       );
     return rows.map((r) => ({
       offset: Number(r.source_offset),

@@ -94,6 +94,7 @@ function setup() {
     attributed: () => undefined,
     watermarks: async () => ({ low: log.low, high: log.high < 0 ? repo.next : log.high }),
     logReset: (_t, _p, reason) => void log.resets.push(reason),
+    featuresBehind: () => undefined,
   });
   return { repo, published, applied, service, log };
 }

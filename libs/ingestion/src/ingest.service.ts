@@ -12,6 +12,8 @@ export const DEAD_LETTER_MAX_ORIGINAL_BYTES = 256 * 1024;
 export const DEAD_LETTER_CHUNK_BYTES = 512 * 1024;
 /** Dead letters read from the outbox at a time. */
 const DEAD_LETTER_PAGE = 500;
+/** Stored interactions read back per page when Redis is behind PostgreSQL. */
+export const FEATURE_CATCH_UP_PAGE = 5000;
 
 /** The SQLSTATE of a PostgreSQL data error (class 22: data exception, 23: integrity violation), else null. */
 export function dataErrorCode(err: unknown): string | null {
@@ -50,6 +52,8 @@ export interface IngestSinks {
   watermarks(topic: string, partition: number): Promise<{ low: number; high: number }>;
   /** The partition's stored position did not belong to its log: it was reset (reported as an alert and a metric). */
   logReset(topic: string, partition: number, reason: string): void;
+  /** Redis failed: the batch is stored in PostgreSQL and its features catch up at a later batch. */
+  featuresBehind(topic: string, partition: number, reason: string): void;
 }
 
 export interface IngestTopics {
@@ -115,7 +119,11 @@ export class IngestService {
       }
     }
     if (requestIds.length) {
-      const versions = await this.features.servingVersions(requestIds);
+      // attribution reads Redis; while Redis is away the events are stored unattributed rather than held back
+      const versions = await this.features.servingVersions(requestIds).catch((err: Error) => {
+        this.sinks.featuresBehind(topic, -1, `serving records unreadable: ${err.message}`);
+        return new Map<string, string>();
+      });
       for (const m of out) {
         if (m.kind === 'interaction' && m.event.requestId) m.modelVersion = versions.get(m.event.requestId) ?? null;
       }
@@ -229,20 +237,31 @@ export class IngestService {
   }
 
   /**
-   * Applies the newly stored interactions to Redis. If Redis is behind the database (the process
-   * died between the two), the missing range is read back from PostgreSQL first.
+   * Applies the newly stored interactions to Redis. If Redis is behind the database (the process died between the
+   * two, or Redis was away or came back empty), the missing range is read back from PostgreSQL in pages first. A
+   * Redis failure does not fail the batch: PostgreSQL holds it, and a later batch catches the features up.
    */
   private async applyFeatures(topic: string, partition: number, outcome: BatchOutcome): Promise<void> {
-    const applied = await this.features.appliedOffset(topic, partition);
-    if (applied >= outcome.nextOffset) return;
-    const events =
-      applied >= outcome.fromOffset
-        ? outcome.fresh.filter((f) => f.offset >= applied)
-        : await this.repo.cleanBySource(topic, partition, applied, outcome.nextOffset);
-    await this.features.apply(
-      events.map((f) => ({ ...f.event, modelVersion: f.modelVersion })),
-      { topic, partition, nextOffset: outcome.nextOffset },
-    );
+    const behind = (err: unknown) => {
+      this.sinks.featuresBehind(topic, partition, (err as Error).message);
+      return null;
+    };
+    let applied = await this.features.appliedOffset(topic, partition).catch(behind);
+    if (applied === null || applied >= outcome.nextOffset) return;
+    const toFeature = (f: BatchOutcome['fresh'][number]) => ({ ...f.event, modelVersion: f.modelVersion, offset: f.offset });
+    if (applied >= outcome.fromOffset) {
+      const from = applied;
+      const events = outcome.fresh.filter((f) => f.offset >= from).map(toFeature);
+      await this.features.apply(events, { topic, partition, fromOffset: from, nextOffset: outcome.nextOffset }).catch(behind);
+      return;
+    }
+    while (applied < outcome.nextOffset) {
+      const rows = await this.repo.cleanBySource(topic, partition, applied, outcome.nextOffset, FEATURE_CATCH_UP_PAGE);
+      const next = rows.length === FEATURE_CATCH_UP_PAGE ? rows[rows.length - 1].offset + 1 : outcome.nextOffset;
+      // false: another owner of the partition moved the offset first; null: Redis failed
+      if ((await this.features.apply(rows.map(toFeature), { topic, partition, fromOffset: applied, nextOffset: next }).catch(behind)) !== true) return;
+      applied = next;
+    }
   }
 
   private deadLetter(topic: string, partition: number, row: UnpublishedDeadLetter): Message {

@@ -39,6 +39,10 @@ import { IngestStatsService } from './ingest-stats.service';
           },
           attributed: (version, type) => (type === 'click' ? metrics.clicks : metrics.impressions).inc({ model_version: version }),
           watermarks: (topic, partition) => offsets.watermarks(topic, partition),
+          featuresBehind: (topic, partition, reason) => {
+            metrics.featureFailures.inc({ topic });
+            logger.warn(`${topic}${partition >= 0 ? `[${partition}]` : ''}: features not applied now (PostgreSQL has the events; a later batch catches up): ${reason}`);
+          },
           logReset: (topic, partition, reason) => {
             metrics.logResets.inc({ topic });
             logger.error(`${topic}[${partition}]: ${reason}`);

@@ -17,6 +17,8 @@ export interface ResilientConsumerOptions {
   maxWaitTimeInMs?: number;
   /** Partitions processed at once. Default 3. */
   partitionsConsumedConcurrently?: number;
+  /** Group session timeout (ms): a member silent this long loses its partitions. Default 30000. */
+  sessionTimeoutMs?: number;
   /** Start from the earliest offset when the group has none. Default true. */
   fromBeginning?: boolean;
   /** Called after every handled batch with its message count. */
@@ -71,8 +73,8 @@ export class ResilientConsumer {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 100,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((this.options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumer = consumer;

@@ -71,6 +71,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly featureFailures = new Counter({
+    name: 'recsys_ingest_feature_failures_total',
+    help: 'Batches stored in PostgreSQL whose Redis features could not be applied at once (they catch up later).',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+
   readonly logResets = new Counter({
     name: 'recsys_ingest_log_resets_total',
     help: 'Partitions whose stored offset did not belong to their log (topic recreated, restored, new cluster) and were consumed again from the start.',
