@@ -146,6 +146,7 @@ export function buildCandidateIndex(vectors: Float32Array, dim: number, count: n
   return { dim, lists, centroids: C, offsets, members };
 }
 
+/** The index at query time: scans the best lists for a query and places items added after the build. */
 export class CandidateIndex {
   /** The list each item is in now (-1: not indexed). */
   private listOf: Int32Array;
@@ -168,6 +169,7 @@ export class CandidateIndex {
     this.order = new Int32Array(s.lists);
   }
 
+  /** Number of lists. */
   get lists(): number {
     return this.s.lists;
   }

@@ -11,6 +11,7 @@ import { itemTowerForward, type ParamName } from '../model/forward';
 import type { TowerConfig } from '../model/config';
 import { VectorRows } from './vector-rows';
 
+/** Item inputs and vectors of products from their content (see the file's header). */
 export class ContentEmbedder {
   /** Content key -> row, built on first use (a serving process that never sees a new product never pays for it). */
   private rowOf: Map<number, number> | null = null;

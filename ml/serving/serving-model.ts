@@ -28,6 +28,7 @@ import { ContentEmbedder } from './content-embedder';
 import { SuccessorTable } from './successors';
 import { VectorRows, type VectorPrecision } from './vector-rows';
 
+/** The request's context features. */
 export interface UserContext {
   /** Epoch ms of the request (its hour of day is a context feature); default now. */
   ts?: number;
@@ -41,8 +42,8 @@ export interface UserContext {
 export interface RecommendOptions {
   /**
    * 'exact': score every item; 'index': the candidate index's top-k of the two-tower part plus the memory's
-   * successors of the recent items, re-scored with the full score; 'auto' (default): the index when the artifact has
-   * one and the catalog has at least INDEX_MIN_ITEMS items, else exact.
+   * successors of the recent items, re-scored with the full score (exact when the artifact has no index); 'auto'
+   * (default): the index when the artifact has one and the catalog has at least INDEX_MIN_ITEMS items, else exact.
    */
   retrieval?: 'auto' | 'exact' | 'index';
   /** Index lists scanned; default DEFAULT_NPROBE. */
@@ -55,6 +56,7 @@ export interface RecommendOptions {
  */
 export const DEFAULT_NPROBE = 8;
 
+/** One recommended item and its full score. */
 export interface Recommendation {
   itemId: string;
   score: number;
@@ -77,6 +79,10 @@ export interface ServingEvaluation extends HeldOutMetrics {
   skipped: number;
 }
 
+/**
+ * A loaded (or freshly built) serving artifact, ready to answer: `recommend`, `addProduct`, `evaluate`. Not safe to
+ * share across worker threads; a request never blocks for long (no tower forward, no index build).
+ */
 export class ServingModel {
   private readonly index = new Map<string, number>();
   private readonly ctx = new Map<number, number>();
@@ -150,6 +156,7 @@ export class ServingModel {
     });
   }
 
+  /** The artifact's meta (kind, versions, cursor, metrics, precision, items). */
   get meta(): ArtifactMeta {
     return this.t.meta;
   }
@@ -187,11 +194,12 @@ export class ServingModel {
     );
   }
 
-  /** Item id of an index, index of an item id. */
+  /** Item id of an index. */
   itemId(i: number): string {
     return this.itemIds[i];
   }
 
+  /** Index of an item id (undefined when unknown). */
   indexOf(itemId: string): number | undefined {
     return this.index.get(itemId);
   }

@@ -7,6 +7,7 @@
  */
 import type { TransitionState } from '../model/transitions';
 
+/** Successor lookups by source item (see the file's header). */
 export class SuccessorTable {
   /** Successors of item p: to/weight[first[p] .. first[p] + count[p]). */
   private readonly first: Int32Array;

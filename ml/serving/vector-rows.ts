@@ -18,6 +18,7 @@ export interface StoredRows {
   scales?: Float32Array;
 }
 
+/** A growable set of rows at one precision (see the file's header). */
 export class VectorRows {
   private fp32: Float32Array | null;
   private codes: Int8Array | null;
@@ -55,6 +56,7 @@ export class VectorRows {
     return new VectorRows(s.dim, s.count, null, s.codes, s.scales);
   }
 
+  /** The rows' stored precision. */
   get precision(): VectorPrecision {
     return this.fp32 ? 'fp32' : 'int8';
   }
