@@ -62,7 +62,7 @@ describe('real-time features in Redis', () => {
     ];
     await produce(fx.kafka, fx.topics.interactions, asMessages(events));
     await fx.waitForTotals({ interactions: 134 });
-    expect(await redis.hgetall(store.keys.ctr('v7'))).toEqual({ [`imp:${BASE_TS}`]: '2', [`clk:${BASE_TS}`]: '1' });
+    expect(await redis.hgetall(store.keys.ctr('v7', BASE_TS))).toEqual({ [`imp:${BASE_TS}`]: '2', [`clk:${BASE_TS}`]: '1' });
     const rows = await fx.query<{ event_id: string; model_version: string | null }>(
       `SELECT event_id, model_version FROM interactions WHERE event_id LIKE 'attr-%' ORDER BY event_id`,
     );

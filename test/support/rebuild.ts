@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { AppConfig, topicNames } from '@recsys/config';
-import { FeatureStore } from '@recsys/features';
+import { FeatureStore, featureRetention } from '@recsys/features';
 import { FeatureRebuildService, IngestRepository } from '@recsys/ingestion';
 import { createDataSource } from '@recsys/storage';
 
@@ -10,7 +10,7 @@ export async function rebuildFeatures(config: AppConfig): Promise<{ removedKeys:
   const redis = new Redis(config.REDIS_URL);
   try {
     const repo = new IngestRepository(ds, config.ABUSE_MAX_EVENTS_PER_MINUTE);
-    return await new FeatureRebuildService(repo, new FeatureStore(redis, config.REDIS_PREFIX), topicNames(config).interactions).rebuild();
+    return await new FeatureRebuildService(repo, new FeatureStore(redis, config.REDIS_PREFIX, featureRetention(config)), topicNames(config).interactions).rebuild();
   } finally {
     await redis.quit();
     await ds.destroy();

@@ -35,6 +35,12 @@ export const CONFIG_SCHEMA = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
   /** A Redis command fails after this many ms (so a Redis outage fails fast instead of queueing forever). Default 2000. */
   REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(2000),
+  /** Days of event time (back from the newest event) that per-item counters and daily popularity keep in Redis. Default 14. */
+  FEATURE_RETENTION_DAYS: positiveInt.max(3650).default(14),
+  /** Days of event time that impressions and clicks per model version (CTR) keep in Redis. Default 90. */
+  CTR_RETENTION_DAYS: positiveInt.max(3650).default(90),
+  /** Hours of event time that the abuse filter's per-user-minute counts are kept (older ones are pruned). Default 48. */
+  ABUSE_WINDOW_HOURS: positiveInt.default(48),
   /** Prefix of every Redis key and BullMQ queue. Default `recsys`. */
   REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('recsys'),
   /** Scoring API, admin API and dashboard port. Default 3000. */

@@ -14,17 +14,33 @@ export class FeatureKeys {
   seen(userId: string): string {
     return `${this.prefix}:f:u:${userId}:seen`;
   }
-  /** HASH `imp|clk|pos:<hourStartMs>` -> count, per item. */
-  itemCounters(itemId: string): string {
-    return `${this.prefix}:f:i:${itemId}:c`;
+  /** HASH `imp|clk|pos:<hourStartMs>` -> count, per item and UTC day (kept for FEATURE_RETENTION_DAYS of event time). */
+  itemCounters(itemId: string, dayStartMs: number): string {
+    return `${this.prefix}:f:i:${itemId}:c:${dayStartMs}`;
+  }
+  /** SET of the items with counters on a UTC day (what pruning that day deletes). */
+  dayItems(dayStartMs: number): string {
+    return `${this.prefix}:f:dayitems:${dayStartMs}`;
+  }
+  /** ZSET of the UTC days (score = day start) holding item counters and popularity. */
+  get featureDays(): string {
+    return `${this.prefix}:f:days:f`;
+  }
+  /** ZSET of the UTC days holding CTR counters. */
+  get ctrDays(): string {
+    return `${this.prefix}:f:days:ctr`;
+  }
+  /** The newest UTC day start of any applied event: the retention windows count back from it. */
+  get newestDay(): string {
+    return `${this.prefix}:f:maxday`;
   }
   /** ZSET itemId -> positives on that UTC day (popularity, cold start). */
   popularDay(dayStartMs: number): string {
     return `${this.prefix}:f:pop:d:${dayStartMs}`;
   }
-  /** HASH `imp|clk:<hourStartMs>` -> count, per serving model version. */
-  ctr(version: string): string {
-    return `${this.prefix}:f:ctr:${version}`;
+  /** HASH `imp|clk:<hourStartMs>` -> count, per serving model version and UTC day (kept for CTR_RETENTION_DAYS). */
+  ctr(version: string, dayStartMs: number): string {
+    return `${this.prefix}:f:ctr:${version}:${dayStartMs}`;
   }
   /** SET of model versions with CTR data. */
   get ctrVersions(): string {

@@ -30,11 +30,18 @@ const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c'
 
 /**
  * The feature update, run inside Redis. ARGV: prefix, recent max, offset key ('' for none), expected
- * applied offset, next offset, then 7 values per event: type code, user, item, ts, hour start, day
- * start, model version. With an offset key the whole call is a no-op (returns 0) unless the key
- * holds the expected offset (absent counts as 0): of two processes that both believe they own a
- * partition (a rebalance), only one applies a chunk. Mirrors {@link FeatureKeys}; keys are built
- * here, so this targets a single Redis, not a cluster.
+ * applied offset, next offset, feature and CTR retention (ms back from the newest day start), then 7 values per event:
+ * type code, user, item, ts, hour start, day start, model version.
+ *
+ * With an offset key the whole call is a no-op (returns 0) unless the key holds the expected offset
+ * (absent counts as 0): of two processes that both believe they own a partition (a rebalance), only
+ * one applies a chunk.
+ *
+ * Time-bucketed families (per-item counters and daily popularity; CTR per version) keep the UTC days
+ * within their retention of the newest day applied so far (by event time, not the wall clock): when
+ * the newest day moves, older days are deleted, and an event older than the window is not counted.
+ * The result depends only on the set of events, not their order, so a rebuild equals the stream.
+ * Mirrors {@link FeatureKeys}; keys are built here, so this targets a single Redis, not a cluster.
  */
 const APPLY_SCRIPT = `
 local p = ARGV[1]
@@ -43,22 +50,50 @@ if ARGV[3] ~= '' then
   local cur = tonumber(redis.call('GET', ARGV[3]) or '0')
   if cur ~= tonumber(ARGV[4]) then return 0 end
 end
+local keepF, keepC = tonumber(ARGV[6]), tonumber(ARGV[7])
+local newest = tonumber(redis.call('GET', p .. ':f:maxday') or '-1e18')
+local before = newest
+for i = 8, #ARGV, 7 do
+  local day = tonumber(ARGV[i+5])
+  if day > newest then newest = day end
+end
+local cutF, cutC = newest - keepF, newest - keepC
+if newest > before then
+  redis.call('SET', p .. ':f:maxday', string.format('%.0f', newest))
+  for _, d in ipairs(redis.call('ZRANGEBYSCORE', p .. ':f:days:f', '-inf', '(' .. string.format('%.0f', cutF))) do
+    for _, item in ipairs(redis.call('SMEMBERS', p .. ':f:dayitems:' .. d)) do redis.call('DEL', p .. ':f:i:' .. item .. ':c:' .. d) end
+    redis.call('DEL', p .. ':f:dayitems:' .. d, p .. ':f:pop:d:' .. d)
+  end
+  redis.call('ZREMRANGEBYSCORE', p .. ':f:days:f', '-inf', '(' .. string.format('%.0f', cutF))
+  for _, d in ipairs(redis.call('ZRANGEBYSCORE', p .. ':f:days:ctr', '-inf', '(' .. string.format('%.0f', cutC))) do
+    for _, v in ipairs(redis.call('SMEMBERS', p .. ':f:ctr:versions')) do redis.call('DEL', p .. ':f:ctr:' .. v .. ':' .. d) end
+  end
+  redis.call('ZREMRANGEBYSCORE', p .. ':f:days:ctr', '-inf', '(' .. string.format('%.0f', cutC))
+end
 local touched = {}
-for i = 6, #ARGV, 7 do
-  local t, u, item, ts, hour, day, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
-  local counters = p .. ':f:i:' .. item .. ':c'
+for i = 8, #ARGV, 7 do
+  local t, u, item, ts, hour, dayS, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
+  local day = tonumber(dayS)
   if t ~= 'i' then
     redis.call('ZADD', p .. ':f:u:' .. u .. ':recent', 'GT', ts, item)
     touched[u] = true
     redis.call('SADD', p .. ':f:u:' .. u .. ':seen', item)
-    redis.call('HINCRBY', counters, 'pos:' .. hour, 1)
-    redis.call('ZINCRBY', p .. ':f:pop:d:' .. day, 1, item)
   end
-  if t == 'i' then redis.call('HINCRBY', counters, 'imp:' .. hour, 1) end
-  if t == 'c' then redis.call('HINCRBY', counters, 'clk:' .. hour, 1) end
-  if v ~= '' and (t == 'i' or t == 'c') then
+  if day >= cutF then
+    local counters = p .. ':f:i:' .. item .. ':c:' .. dayS
+    redis.call('ZADD', p .. ':f:days:f', dayS, dayS)
+    redis.call('SADD', p .. ':f:dayitems:' .. dayS, item)
+    if t ~= 'i' then
+      redis.call('HINCRBY', counters, 'pos:' .. hour, 1)
+      redis.call('ZINCRBY', p .. ':f:pop:d:' .. dayS, 1, item)
+    end
+    if t == 'i' then redis.call('HINCRBY', counters, 'imp:' .. hour, 1) end
+    if t == 'c' then redis.call('HINCRBY', counters, 'clk:' .. hour, 1) end
+  end
+  if v ~= '' and (t == 'i' or t == 'c') and day >= cutC then
     redis.call('SADD', p .. ':f:ctr:versions', v)
-    redis.call('HINCRBY', p .. ':f:ctr:' .. v, (t == 'c' and 'clk:' or 'imp:') .. hour, 1)
+    redis.call('ZADD', p .. ':f:days:ctr', dayS, dayS)
+    redis.call('HINCRBY', p .. ':f:ctr:' .. v .. ':' .. dayS, (t == 'c' and 'clk:' or 'imp:') .. hour, 1)
   end
 end
 for u, _ in pairs(touched) do
@@ -67,6 +102,21 @@ end
 if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[5]) end
 return 1
 `;
+
+/** Retention of the time-bucketed feature families: the newest this many UTC days of event time (the newest event's day included). */
+export interface FeatureRetention {
+  /** Per-item hourly counters and daily popularity. Default 14. */
+  featureDays: number;
+  /** Impressions and clicks per serving model version (CTR). Default 90. */
+  ctrDays: number;
+}
+
+export const DEFAULT_RETENTION: FeatureRetention = { featureDays: 14, ctrDays: 90 };
+
+/** The retention the configuration asks for (the stream and `rebuild-features` must use the same). */
+export function featureRetention(config: { FEATURE_RETENTION_DAYS: number; CTR_RETENTION_DAYS: number }): FeatureRetention {
+  return { featureDays: config.FEATURE_RETENTION_DAYS, ctrDays: config.CTR_RETENTION_DAYS };
+}
 
 /** How long a serving record (requestId -> model version) is kept: 7 days. */
 export const SERVING_RECORD_TTL_S = 7 * 24 * 3600;
@@ -83,6 +133,7 @@ export class FeatureStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly retention: FeatureRetention = DEFAULT_RETENTION,
   ) {
     this.keys = new FeatureKeys(prefix);
   }
@@ -112,7 +163,7 @@ export class FeatureStore {
     for (let i = 0; i < events.length || i === 0; i += APPLY_CHUNK) {
       const chunk = events.slice(i, i + APPLY_CHUNK);
       const next = i + APPLY_CHUNK >= events.length ? (position?.nextOffset ?? 0) : (events[i + APPLY_CHUNK].offset as number);
-      const args: (string | number)[] = [this.keys.prefix, RECENT_ITEMS_MAX, offsetKey, from, next];
+      const args: (string | number)[] = [this.keys.prefix, RECENT_ITEMS_MAX, offsetKey, from, next, (this.retention.featureDays - 1) * DAY_MS, (this.retention.ctrDays - 1) * DAY_MS];
       for (const e of chunk) {
         args.push(TYPE_CODE[e.type], e.userId, e.itemId, e.ts, Math.floor(e.ts / HOUR_MS) * HOUR_MS, Math.floor(e.ts / DAY_MS) * DAY_MS, e.modelVersion ?? '');
       }
@@ -147,10 +198,32 @@ export class FeatureStore {
     return new Set(await this.redis.smembers(this.keys.seen(userId)));
   }
 
-  /** Per-hour impression/click/positive counts of an item. */
+  /** Per-hour impression/click/positive counts of an item, over the retained days. */
   async itemCounters(itemId: string): Promise<Record<string, number>> {
-    const h = await this.redis.hgetall(this.keys.itemCounters(itemId));
-    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+    const days = await this.redis.zrange(this.keys.featureDays, 0, -1);
+    const out: Record<string, number> = {};
+    const hashes = await Promise.all(days.map((d) => this.redis.hgetall(this.keys.itemCounters(itemId, Number(d)))));
+    for (const h of hashes) for (const [k, v] of Object.entries(h)) out[k] = Number(v);
+    return out;
+  }
+
+  /** Sizes of the users' seen sets (the one per-user family without a time window): users, largest, mean. */
+  async seenSetSizes(): Promise<{ users: number; max: number; mean: number }> {
+    let cursor = '0';
+    let users = 0;
+    let total = 0;
+    let max = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keys.prefix}:f:u:*:seen`, 'COUNT', 1000);
+      cursor = next;
+      const sizes = await Promise.all(keys.map((k) => this.redis.scard(k)));
+      for (const n of sizes) {
+        users++;
+        total += n;
+        if (n > max) max = n;
+      }
+    } while (cursor !== '0');
+    return { users, max, mean: users ? total / users : 0 };
   }
 
   /** Records which model version served a request, for CTR attribution. */

@@ -119,9 +119,9 @@ export class IngestRepository {
         outcome.deadLettered = invalid.length;
       }
       await tx.query(
-        `INSERT INTO ingest_counters (name, value) VALUES ('duplicates', $1), ('abusive', $2), ('superseded', $3)
-         ON CONFLICT (name) DO UPDATE SET value = ingest_counters.value + EXCLUDED.value`,
-        [outcome.duplicates, outcome.abusive, outcome.superseded],
+        `INSERT INTO ingest_counters (name, topic, partition, value) VALUES ('duplicates', $4, $5, $1), ('abusive', $4, $5, $2), ('superseded', $4, $5, $3)
+         ON CONFLICT (name, topic, partition) DO UPDATE SET value = ingest_counters.value + EXCLUDED.value`,
+        [outcome.duplicates, outcome.abusive, outcome.superseded, topic, partition],
       );
       outcome.nextOffset = todo[todo.length - 1].offset + 1;
       await tx.query(`UPDATE ingest_offsets SET next_offset = $3, last_fingerprint = $4 WHERE topic = $1 AND partition = $2`, [
@@ -287,14 +287,27 @@ export class IngestRepository {
     );
   }
 
+  /**
+   * Forgets the abuse filter's per-user-minute counts more than `windowMinutes` of event time older than the newest:
+   * an event that late is counted afresh. Returns how many rows went.
+   */
+  async pruneAbuseCounts(windowMinutes: number): Promise<number> {
+    const [row]: { n: string }[] = await this.ds.query(
+      `WITH gone AS (DELETE FROM user_minute_counts WHERE minute < (SELECT max(minute) FROM user_minute_counts) - $1 RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      [windowMinutes],
+    );
+    return Number(row.n);
+  }
+
   /** Totals since the database was created. */
   async totals(): Promise<IngestTotals> {
     const [row] = await this.ds.query(`
       SELECT (SELECT count(*) FROM interactions) AS interactions,
              (SELECT count(*) FROM products) AS products,
              (SELECT count(*) FROM dead_letters) AS dead_lettered,
-             (SELECT coalesce(max(value), 0) FROM ingest_counters WHERE name = 'duplicates') AS duplicates,
-             (SELECT coalesce(max(value), 0) FROM ingest_counters WHERE name = 'abusive') AS abusive`);
+             (SELECT coalesce(sum(value), 0) FROM ingest_counters WHERE name = 'duplicates') AS duplicates,
+             (SELECT coalesce(sum(value), 0) FROM ingest_counters WHERE name = 'abusive') AS abusive`);
     return {
       interactions: Number(row.interactions),
       products: Number(row.products),

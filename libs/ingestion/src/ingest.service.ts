@@ -12,6 +12,8 @@ export const DEAD_LETTER_MAX_ORIGINAL_BYTES = 256 * 1024;
 export const DEAD_LETTER_CHUNK_BYTES = 512 * 1024;
 /** Dead letters read from the outbox at a time. */
 const DEAD_LETTER_PAGE = 500;
+/** The abuse filter's old per-user-minute counts are pruned once every this many batches. */
+const ABUSE_PRUNE_EVERY = 500;
 /** Stored interactions read back per page when Redis is behind PostgreSQL. */
 export const FEATURE_CATCH_UP_PAGE = 5000;
 
@@ -61,6 +63,11 @@ export interface IngestTopics {
   products: string;
 }
 
+export interface IngestOptions {
+  /** Hours of event time the abuse filter's per-user-minute counts are kept (ABUSE_WINDOW_HOURS). Default 48. */
+  abuseWindowHours?: number;
+}
+
 /**
  * Turns a partition's batch into stored rows and features, effectively once:
  * validate -> one PostgreSQL transaction with the partition offset (rows, and the invalid messages as dead-letter rows)
@@ -76,7 +83,10 @@ export class IngestService {
     private readonly validator: EventValidator,
     private readonly topics: IngestTopics,
     private readonly sinks: IngestSinks,
+    private readonly options: IngestOptions = {},
   ) {}
+
+  private batches = 0;
 
   /**
    * `verify`: the consumer's position in this partition is not known to belong to the stored log yet (first batch
@@ -90,6 +100,7 @@ export class IngestService {
     await this.publishDeadLetters(topic, partition);
 
     if (topic === this.topics.interactions) await this.applyFeatures(topic, partition, outcome);
+    if (++this.batches % ABUSE_PRUNE_EVERY === 0) await this.repo.pruneAbuseCounts((this.options.abuseWindowHours ?? 48) * 60);
 
     this.sinks.count(topic, 'stored', outcome.stored);
     this.sinks.count(topic, 'duplicate', outcome.duplicates);

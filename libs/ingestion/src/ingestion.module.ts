@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, topicNames } from '@recsys/config';
 import { EventValidator } from '@recsys/contracts';
-import { FeatureStore, REDIS } from '@recsys/features';
+import { FeatureStore, REDIS, featureRetention } from '@recsys/features';
 import { Kafka } from 'kafkajs';
 import { EventPublisher, KAFKA, TopicWatermarks } from '@recsys/messaging';
 import { MetricsService } from '@recsys/observability';
@@ -23,7 +23,7 @@ import { IngestStatsService } from './ingest-stats.service';
     {
       provide: FeatureStore,
       inject: [REDIS, APP_CONFIG],
-      useFactory: (redis: Redis, config: AppConfig) => new FeatureStore(redis, config.REDIS_PREFIX),
+      useFactory: (redis: Redis, config: AppConfig) => new FeatureStore(redis, config.REDIS_PREFIX, featureRetention(config)),
     },
     { provide: TopicWatermarks, inject: [KAFKA], useFactory: (kafka: Kafka) => new TopicWatermarks(kafka) },
     {
@@ -47,7 +47,7 @@ import { IngestStatsService } from './ingest-stats.service';
             metrics.logResets.inc({ topic });
             logger.error(`${topic}[${partition}]: ${reason}`);
           },
-        });
+        }, { abuseWindowHours: config.ABUSE_WINDOW_HOURS });
       },
     },
     {

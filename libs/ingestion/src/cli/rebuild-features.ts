@@ -4,7 +4,7 @@
  */
 import Redis from 'ioredis';
 import { loadConfig, topicNames } from '@recsys/config';
-import { FeatureStore } from '@recsys/features';
+import { FeatureStore, featureRetention } from '@recsys/features';
 import { createDataSource } from '@recsys/storage';
 import { IngestRepository } from '../ingest.repository';
 import { FeatureRebuildService } from '../feature-rebuild.service';
@@ -15,16 +15,17 @@ async function main(): Promise<void> {
   const redis = new Redis(config.REDIS_URL);
   const started = Date.now();
   try {
+    const store = new FeatureStore(redis, config.REDIS_PREFIX, featureRetention(config));
     const service = new FeatureRebuildService(
       new IngestRepository(ds, config.ABUSE_MAX_EVENTS_PER_MINUTE),
-      new FeatureStore(redis, config.REDIS_PREFIX),
+      store,
       topicNames(config).interactions,
     );
     const result = await service.rebuild((n) => {
       if (process.stderr.isTTY) process.stderr.write(`\rrebuilding features: ${n} interactions`);
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    console.log(JSON.stringify({ ...result, seconds: (Date.now() - started) / 1000 }));
+    console.log(JSON.stringify({ ...result, seenSets: await store.seenSetSizes(), seconds: (Date.now() - started) / 1000 }));
   } finally {
     await redis.quit();
     await ds.destroy();
