@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CompressionTypes, Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Admin, CompressionTypes, Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { topicNames, AppConfig } from '@recsys/config';
 import { isInteraction, RecsysEvent } from '@recsys/contracts';
 
@@ -14,8 +14,12 @@ export class EventPublisher {
   private readonly producer: Producer;
   private readonly topics: ReturnType<typeof topicNames>;
   private connected: Promise<void> | null = null;
+  private readonly probe: Admin;
+  private probeConnected: Promise<void> | null = null;
 
   constructor(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_TOPIC_PREFIX'>) {
+    // one attempt per probe: readiness must report an absent broker now, not after the retries
+    this.probe = kafka.admin({ retry: { retries: 0 } });
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -33,6 +37,29 @@ export class EventPublisher {
       });
     }
     return this.connected;
+  }
+
+  /**
+   * Readiness: resolves when the producer is connected and a broker answers a metadata request right now (a
+   * connected producer alone says nothing once the broker goes away); rejects otherwise.
+   */
+  async ready(): Promise<void> {
+    await this.connect();
+    if (!this.probeConnected) {
+      this.probeConnected = this.probe.connect().catch((err: unknown) => {
+        this.probeConnected = null;
+        throw err;
+      });
+    }
+    await this.probeConnected;
+    try {
+      await this.probe.describeCluster();
+    } catch (err) {
+      // reconnect from scratch at the next probe
+      await this.probe.disconnect().catch(() => undefined);
+      this.probeConnected = null;
+      throw err;
+    }
   }
 
   /** Publishes events (already validated) and resolves after the broker acknowledged all of them. */
@@ -59,6 +86,10 @@ export class EventPublisher {
   }
 
   async close(): Promise<void> {
+    if (this.probeConnected) {
+      await this.probe.disconnect().catch(() => undefined);
+      this.probeConnected = null;
+    }
     if (!this.connected) return;
     try {
       await this.connected;

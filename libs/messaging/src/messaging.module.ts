@@ -18,7 +18,7 @@ class PublisherLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.readiness.register('kafka', () => this.publisher.connect());
+    this.readiness.register('kafka', () => this.publisher.ready());
     // Connect eagerly but do not fail the boot: readiness reports the broker until it answers.
     this.publisher.connect().catch(() => undefined);
   }

@@ -1,18 +1,22 @@
 import { EventEmitter } from 'node:events';
 import type { Kafka } from 'kafkajs';
-import { ResilientConsumer } from '@recsys/messaging';
+import { ConsumeFromOffset, ResilientConsumer, kafkaSignals } from '@recsys/messaging';
 
 /** A stand-in for a kafkajs consumer: records calls, lets the test fire events and batches. */
 class FakeConsumer extends EventEmitter {
-  events = { CRASH: 'consumer.crash' };
+  events = { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' };
   runs = 0;
   disconnected = 0;
+  seeks: { topic: string; partition: number; offset: string }[] = [];
   eachBatch: ((payload: unknown) => Promise<void>) | null = null;
   async connect(): Promise<void> {}
   async subscribe(): Promise<void> {}
   async run(opts: { eachBatch: (payload: unknown) => Promise<void> }): Promise<void> {
     this.runs++;
     this.eachBatch = opts.eachBatch;
+  }
+  seek(s: { topic: string; partition: number; offset: string }): void {
+    this.seeks.push(s);
   }
   async disconnect(): Promise<void> {
     this.disconnected++;
@@ -39,6 +43,9 @@ function batch(messages: { offset: string }[], state: { resolved: string[]; comm
 }
 
 describe('the resilient consumer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('rebuilds and reruns the consumer after a crash that kafkajs will not restart itself', async () => {
     const { kafka, made } = fakeKafka();
     let restarts = 0;
@@ -48,7 +55,9 @@ describe('the resilient consumer', () => {
     expect(c.running).toBe(true);
     made[0].emit('consumer.crash', { payload: { error: new Error('boom'), restart: false } });
     expect(c.running).toBe(false); // readiness reports it while it is rebuilt
-    await new Promise((r) => setTimeout(r, 1200));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(made).toHaveLength(1); // the first rebuild waits a second
+    await jest.advanceTimersByTimeAsync(1);
     expect(restarts).toBe(1);
     expect(c.running).toBe(true);
     expect(made).toHaveLength(2);
@@ -63,8 +72,9 @@ describe('the resilient consumer', () => {
     const c = new ResilientConsumer(kafka, { groupId: 'g', topics: ['t'], handler: async () => undefined });
     await c.start();
     made[0].emit('consumer.crash', { payload: { error: new Error('retriable'), restart: true } });
-    await new Promise((r) => setTimeout(r, 50));
+    await jest.advanceTimersByTimeAsync(60_000);
     expect(made).toHaveLength(1);
+    expect(c.running).toBe(true);
     await c.stop();
   });
 
@@ -80,14 +90,52 @@ describe('the resilient consumer', () => {
     });
     await c.start();
     const state = { resolved: [] as string[], commits: 0 };
-    const payload = batch([{ offset: '7' }, { offset: '8' }], state);
-    const done = made[0].eachBatch!(payload);
-    await new Promise((r) => setTimeout(r, 100));
+    const done = made[0].eachBatch!(batch([{ offset: '7' }, { offset: '8' }], state));
+    await jest.advanceTimersByTimeAsync(399);
+    expect(calls).toBe(1);
     expect(state).toEqual({ resolved: [], commits: 0 }); // still retrying: nothing committed
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls).toBe(2);
+    await jest.advanceTimersByTimeAsync(800);
     await done;
     expect(calls).toBe(3);
     expect(state).toEqual({ resolved: ['8'], commits: 1 });
     expect(c.consumed).toBe(2);
+    await c.stop();
+  });
+
+  it('seeks instead of retrying when the handler asks to consume from another offset, and commits nothing', async () => {
+    const { kafka, made } = fakeKafka();
+    const c = new ResilientConsumer(kafka, {
+      groupId: 'g',
+      topics: ['t'],
+      handler: async () => {
+        throw new ConsumeFromOffset('t', 0, 3);
+      },
+    });
+    await c.start();
+    const state = { resolved: [] as string[], commits: 0 };
+    await made[0].eachBatch!(batch([{ offset: '7' }], state));
+    expect(made[0].seeks).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
+    expect(state).toEqual({ resolved: [], commits: 0 });
+    await c.stop();
+  });
+
+  it('asks the handler to verify a partition on its first batch, after a group join and after a vanished partition', async () => {
+    const { kafka, made } = fakeKafka();
+    const verify: boolean[] = [];
+    const c = new ResilientConsumer(kafka, { groupId: 'g', topics: ['t'], handler: async (_t, _p, _m, ctx) => void verify.push(ctx.verify) });
+    await c.start();
+    const state = { resolved: [] as string[], commits: 0 };
+    const run = () => made[0].eachBatch!(batch([{ offset: '1' }], state));
+    await run();
+    await run();
+    made[0].emit('consumer.group_join', {});
+    await run();
+    await run();
+    kafkaSignals.emit('partition-error', 'This server does not host this topic-partition');
+    await run();
+    expect(verify).toEqual([true, false, true, false, true]);
     await c.stop();
   });
 });
