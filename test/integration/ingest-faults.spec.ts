@@ -32,9 +32,12 @@ describe('ingestion under faults keeps exact counts', () => {
       expect(await eventually(async () => (await fx.totals()).interactions > 1000, 60_000)).toBe(true);
 
       await broker.stop();
-      // The consumer rides out the outage: its process stays up while the broker is away.
-      await new Promise((r) => setTimeout(r, 3000));
-      expect(ingest.proc.exitCode).toBeNull();
+      // The consumer rides out the outage: its process stays up, not ready, while the broker is away.
+      const svc = ingest;
+      expect(await eventually(async () => (await fetch(`${svc.url}/health/ready`)).status === 503, 60_000)).toBe(true);
+      expect(await eventually(() => /ECONNREFUSED|Connection error|not ready|failed/i.test(svc.output()), 60_000)).toBe(true);
+      expect(svc.proc.exitCode).toBeNull();
+      expect((await fetch(`${svc.url}/health/live`)).status).toBe(200);
       await broker.restart();
 
       await produce(fx.kafka, fx.topics.interactions, messages.slice(half));
@@ -97,8 +100,10 @@ describe('ingestion under faults keeps exact counts', () => {
         await eventually(async () => (await fetch(`${ingest!.url}/health/ready`)).status === 503, 30_000),
       ).toBe(true);
       expect((await fetch(`${ingest.url}/health/live`)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 3000));
-      expect(ingest.proc.exitCode).toBeNull();
+      // it retries the batch (attempt 2 and on) instead of giving up or exiting
+      const svc = ingest;
+      expect(await eventually(() => /failed \(attempt [2-9]/.test(svc.output()), 60_000)).toBe(true);
+      expect(svc.proc.exitCode).toBeNull();
 
       await pg.restart();
       expect(await fx.waitForTotals(EXPECTED, 180_000)).toMatchObject(EXPECTED);

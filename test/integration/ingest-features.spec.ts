@@ -7,81 +7,107 @@ import { rebuildFeatures } from '../support/rebuild';
 import { RunningService, startService } from '../support/services';
 import { isolatedConfig } from '../support/test-env';
 
-describe('real-time features in Redis', () => {
-  const config = isolatedConfig({ INGEST_PORT: '3951', HOST: '127.0.0.1', ABUSE_MAX_EVENTS_PER_MINUTE: '30' });
+/**
+ * One ingest service, topics, schema and Redis prefix per test: no test sees another's data or totals, and every
+ * Redis key a test made is removed after it.
+ */
+async function withIngest(port: number, run: (ctx: { fx: IngestFixture; store: FeatureStore; redis: Redis; stop: () => Promise<void> }) => Promise<void>): Promise<void> {
+  const config = isolatedConfig({ INGEST_PORT: String(port), HOST: '127.0.0.1', ABUSE_MAX_EVENTS_PER_MINUTE: '30' });
   const fx = new IngestFixture(config);
   const redis = new Redis(config.REDIS_URL);
   const store = new FeatureStore(redis, config.REDIS_PREFIX);
   let ingest: RunningService | null = null;
-
-  beforeAll(async () => {
+  try {
     await fx.setUp();
-    ingest = await startService('ingest', config, 3951);
-  });
-  afterAll(async () => {
+    ingest = await startService('ingest', config, port);
+    await run({
+      fx,
+      store,
+      redis,
+      stop: async () => {
+        await ingest?.stop();
+        ingest = null;
+      },
+    });
+  } finally {
     await ingest?.stop();
+    const keys = await redis.keys(`${config.REDIS_PREFIX}:*`);
+    if (keys.length) await redis.unlink(...keys);
     await redis.quit();
     await fx.tearDown();
-  });
+  }
+}
 
-  it('keeps a shopper\'s recent positives ordered by event time when they arrive out of order', async () => {
-    // 80 clicks one minute apart, delivered in a shuffled order; plus impressions, which are not positives.
-    const clicks: InteractionEvent[] = Array.from({ length: 80 }, (_, i) => ({
-      eventId: `ooo-${i}`, type: 'click', userId: 'shopper-1', itemId: `item-${i}`, ts: BASE_TS + i * 60_000,
+describe('real-time features in Redis', () => {
+  it('keeps a shopper\'s recent positives ordered by event time when they arrive out of order', () =>
+    withIngest(3951, async ({ fx, store }) => {
+      // 80 clicks one minute apart, delivered in a shuffled order; plus impressions, which are not positives.
+      const clicks: InteractionEvent[] = Array.from({ length: 80 }, (_, i) => ({
+        eventId: `ooo-${i}`, type: 'click', userId: 'shopper-1', itemId: `item-${i}`, ts: BASE_TS + i * 60_000,
+      }));
+      const impressions: InteractionEvent[] = Array.from({ length: 10 }, (_, i) => ({
+        eventId: `ooo-imp-${i}`, type: 'impression', userId: 'shopper-1', itemId: `shown-${i}`, ts: BASE_TS + 100 * 60_000,
+      }));
+      await produce(fx.kafka, fx.topics.interactions, asMessages(shuffle([...clicks, ...impressions], 5)), 7);
+      await fx.waitForTotals({ interactions: 90 });
+      expect(await fx.waitForFeatures(store)).toBe(true);
+
+      const recent = await store.recentItems('shopper-1');
+      expect(recent).toHaveLength(RECENT_ITEMS_MAX);
+      expect(recent.map((r) => r.itemId)).toEqual(Array.from({ length: 50 }, (_, k) => `item-${79 - k}`));
+      expect((await store.seenItems('shopper-1')).size).toBe(80);
+      expect(await store.itemCounters('shown-0')).toEqual({ [`imp:${BASE_TS + Math.floor((100 * 60_000) / 3_600_000) * 3_600_000}`]: 1 });
     }));
-    const impressions: InteractionEvent[] = Array.from({ length: 10 }, (_, i) => ({
-      eventId: `ooo-imp-${i}`, type: 'impression', userId: 'shopper-1', itemId: `shown-${i}`, ts: BASE_TS + 100 * 60_000,
+
+  it('flags a burst beyond the abuse limit: stored, but kept out of the features', () =>
+    withIngest(3953, async ({ fx, store }) => {
+      const burst: InteractionEvent[] = Array.from({ length: 40 }, (_, i) => ({
+        eventId: `bot-${i}`, type: 'click', userId: 'bot-1', itemId: `bot-item-${i}`, ts: BASE_TS + i * 100,
+      }));
+      await produce(fx.kafka, fx.topics.interactions, asMessages(burst));
+      const totals = await fx.waitForTotals({ interactions: 40, abusive: 10 });
+      expect(totals).toMatchObject({ interactions: 40, abusive: 10 });
+      expect(await fx.waitForFeatures(store)).toBe(true);
+      expect((await store.seenItems('bot-1')).size).toBe(30);
     }));
-    await produce(fx.kafka, fx.topics.interactions, asMessages(shuffle([...clicks, ...impressions], 5)), 7);
-    await fx.waitForTotals({ interactions: 90 });
 
-    const recent = await store.recentItems('shopper-1');
-    expect(recent).toHaveLength(RECENT_ITEMS_MAX);
-    expect(recent.map((r) => r.itemId)).toEqual(Array.from({ length: 50 }, (_, k) => `item-${79 - k}`));
-    expect((await store.seenItems('shopper-1')).size).toBe(80);
-    expect(await store.itemCounters('shown-0')).toEqual({ [`imp:${BASE_TS + Math.floor((100 * 60_000) / 3_600_000) * 3_600_000}`]: 1 });
-  });
-
-  it('flags a burst beyond the abuse limit: stored, but kept out of the features', async () => {
-    const burst: InteractionEvent[] = Array.from({ length: 40 }, (_, i) => ({
-      eventId: `bot-${i}`, type: 'click', userId: 'bot-1', itemId: `bot-item-${i}`, ts: BASE_TS + i * 100,
+  it('attributes impressions and clicks to the model version that served the request', () =>
+    withIngest(3954, async ({ fx, store, redis }) => {
+      await store.recordServing('req-a', 'v7');
+      const events: InteractionEvent[] = [
+        { eventId: 'attr-1', type: 'impression', userId: 'u-a', itemId: 'x', ts: BASE_TS, requestId: 'req-a' },
+        { eventId: 'attr-2', type: 'impression', userId: 'u-a', itemId: 'y', ts: BASE_TS, requestId: 'req-a' },
+        { eventId: 'attr-3', type: 'click', userId: 'u-a', itemId: 'x', ts: BASE_TS + 1000, requestId: 'req-a' },
+        { eventId: 'attr-4', type: 'click', userId: 'u-a', itemId: 'z', ts: BASE_TS + 1000, requestId: 'req-unknown' },
+      ];
+      await produce(fx.kafka, fx.topics.interactions, asMessages(events));
+      await fx.waitForTotals({ interactions: 4 });
+      expect(await fx.waitForFeatures(store)).toBe(true);
+      expect(await redis.hgetall(store.keys.ctr('v7', BASE_TS))).toEqual({ [`imp:${BASE_TS}`]: '2', [`clk:${BASE_TS}`]: '1' });
+      const rows = await fx.query<{ event_id: string; model_version: string | null }>(
+        `SELECT event_id, model_version FROM interactions WHERE event_id LIKE 'attr-%' ORDER BY event_id`,
+      );
+      expect(rows.map((r) => r.model_version)).toEqual(['v7', 'v7', 'v7', null]);
     }));
-    await produce(fx.kafka, fx.topics.interactions, asMessages(burst));
-    const totals = await fx.waitForTotals({ interactions: 130, abusive: 10 });
-    expect(totals).toMatchObject({ interactions: 130, abusive: 10 });
-    expect((await store.seenItems('bot-1')).size).toBe(30);
-  });
 
-  it('attributes impressions and clicks to the model version that served the request', async () => {
-    await store.recordServing('req-a', 'v7');
-    const events: InteractionEvent[] = [
-      { eventId: 'attr-1', type: 'impression', userId: 'u-a', itemId: 'x', ts: BASE_TS, requestId: 'req-a' },
-      { eventId: 'attr-2', type: 'impression', userId: 'u-a', itemId: 'y', ts: BASE_TS, requestId: 'req-a' },
-      { eventId: 'attr-3', type: 'click', userId: 'u-a', itemId: 'x', ts: BASE_TS + 1000, requestId: 'req-a' },
-      { eventId: 'attr-4', type: 'click', userId: 'u-a', itemId: 'z', ts: BASE_TS + 1000, requestId: 'req-unknown' },
-    ];
-    await produce(fx.kafka, fx.topics.interactions, asMessages(events));
-    await fx.waitForTotals({ interactions: 134 });
-    expect(await redis.hgetall(store.keys.ctr('v7', BASE_TS))).toEqual({ [`imp:${BASE_TS}`]: '2', [`clk:${BASE_TS}`]: '1' });
-    const rows = await fx.query<{ event_id: string; model_version: string | null }>(
-      `SELECT event_id, model_version FROM interactions WHERE event_id LIKE 'attr-%' ORDER BY event_id`,
-    );
-    expect(rows.map((r) => r.model_version)).toEqual(['v7', 'v7', 'v7', null]);
-  });
+  it('rebuild-features reproduces Redis exactly from PostgreSQL', () =>
+    withIngest(3955, async ({ fx, store, redis, stop }) => {
+      const burst: InteractionEvent[] = Array.from({ length: 40 }, (_, i) => ({
+        eventId: `bot-${i}`, type: 'click', userId: 'bot-1', itemId: `bot-item-${i}`, ts: BASE_TS + i * 100,
+      }));
+      await produce(fx.kafka, fx.topics.interactions, [...asMessages(makeInteractions(3000, { seed: 31, users: 50, items: 300 })), ...asMessages(burst)]);
+      await fx.waitForTotals({ interactions: 3040 });
+      await stop();
+      const streamed = await store.snapshot();
+      expect(Object.keys(streamed).length).toBeGreaterThan(100);
 
-  it('rebuild-features reproduces Redis exactly from PostgreSQL', async () => {
-    await produce(fx.kafka, fx.topics.interactions, asMessages(makeInteractions(3000, { seed: 31, users: 50, items: 300 })));
-    await fx.waitForTotals({ interactions: 3134 });
-    await ingest!.stop();
-    ingest = null;
-    const streamed = await store.snapshot();
-    expect(Object.keys(streamed).length).toBeGreaterThan(100);
-
-    await redis.del(store.keys.recent('shopper-1')); // damage, which the rebuild must repair
-    const result = await rebuildFeatures(config);
-    expect(result.interactions).toBe(3134 - 10);
-    expect(await store.snapshot()).toEqual(streamed);
-  });
+      await redis.del(store.keys.recent('u-1')); // damage, which the rebuild must repair
+      const result = await rebuildFeatures(fx.config);
+      const { abusive } = await fx.totals();
+      expect(abusive).toBeGreaterThanOrEqual(10);
+      expect(result.interactions).toBe(3040 - abusive);
+      expect(await store.snapshot()).toEqual(streamed);
+    }));
 });
 
 describe('the product catalog in PostgreSQL', () => {

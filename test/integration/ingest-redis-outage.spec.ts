@@ -48,12 +48,7 @@ describe('Redis: atomic, idempotent, and not a single point of failure', () => {
       await produce(fx.kafka, fx.topics.interactions, events(4000, 3, 'c'));
       expect(await fx.waitForTotals({ interactions: 12_000 })).toMatchObject({ interactions: 12_000 });
       const probe = new Redis(redis.url);
-      const store = new FeatureStore(probe, config.REDIS_PREFIX);
-      const offsets = await fx.query<{ partition: number; next_offset: string }>(`SELECT partition, next_offset FROM ingest_offsets WHERE topic = $1`, [fx.topics.interactions]);
-      const caughtUp = await eventually(async () => {
-        for (const o of offsets) if ((await store.appliedOffset(fx.topics.interactions, o.partition)) !== Number(o.next_offset)) return false;
-        return true;
-      }, 60_000, 200);
+      const caughtUp = await fx.waitForFeatures(new FeatureStore(probe, config.REDIS_PREFIX));
       await probe.quit();
       expect(caughtUp).toBe(true);
       expect(ingest.output()).toContain('features not applied now');

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AppConfig, topicNames } from '@recsys/config';
+import type { FeatureStore } from '@recsys/features';
 import { IngestRepository, IngestTotals } from '@recsys/ingestion';
 import { createKafka, deleteTopics, ensureTopics } from '@recsys/messaging';
 import { createDataSource, ensureSchema } from '@recsys/storage';
@@ -40,6 +41,21 @@ export class IngestFixture {
     }, timeoutMs, 250);
     if (!last) throw new Error('no totals could be read');
     return last;
+  }
+
+  /**
+   * Waits until Redis has applied every interaction PostgreSQL holds: each partition's applied offset equals its
+   * stored next offset (the features are written after the database commit, so the totals alone come too early).
+   */
+  async waitForFeatures(store: FeatureStore, timeoutMs = 60_000): Promise<boolean> {
+    return eventually(async () => {
+      const offsets = await this.query<{ partition: number; next_offset: string }>(
+        `SELECT partition, next_offset FROM ingest_offsets WHERE topic = $1`,
+        [this.topics.interactions],
+      );
+      for (const o of offsets) if ((await store.appliedOffset(this.topics.interactions, o.partition)) !== Number(o.next_offset)) return false;
+      return true;
+    }, timeoutMs, 100);
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {

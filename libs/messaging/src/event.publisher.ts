@@ -6,7 +6,8 @@ import { isInteraction, RecsysEvent } from '@recsys/contracts';
 /**
  * Publishes validated events to their topics: interactions keyed by userId (a user's events stay
  * ordered on one partition), products keyed by itemId (compaction keeps the newest per item).
- * A publish resolves only once every in-sync replica has the messages (acks = -1).
+ * A publish resolves only once every in-sync replica has the messages (acks = -1), exactly once per
+ * message on the topic however often the client retries (an idempotent producer).
  */
 @Injectable()
 export class EventPublisher {
@@ -20,9 +21,14 @@ export class EventPublisher {
   constructor(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_TOPIC_PREFIX'>) {
     // one attempt per probe: readiness must report an absent broker now, not after the retries
     this.probe = kafka.admin({ retry: { retries: 0 } });
+    // Idempotent (the broker drops a retried batch it already has): a retry after a lost acknowledgement must not
+    // put an event on the topic twice, since replay counts and topic sizes are compared with what was sent. Consumers
+    // would deduplicate by eventId anyway; the dead letters this producer also sends are keyed by their source.
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
       retry: { retries: 5 },
     });
     this.topics = topicNames(config);
