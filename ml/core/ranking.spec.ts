@@ -15,6 +15,11 @@ describe('rankOf', () => {
     expect(o.logLoss).toBeCloseTo(-Math.log(Math.exp(0.5) / z), 5);
   });
 
+  it('counts a target that is not live as a miss, whatever its score', () => {
+    const o = rankOf(Float32Array.from([0.1, 0.9, 0.2]), 1, 10, null, [true, false, true]);
+    expect(o).toMatchObject({ rank: 1, hit: false, ndcg: 0 });
+  });
+
   it('misses beyond k and averages outcomes', () => {
     const scores = Float32Array.from([3, 2, 1]);
     const acc = new HeldOutAccumulator();

@@ -24,7 +24,8 @@ export interface HeldOutMetrics {
 
 /**
  * Ranks `target` within `scores` (one score per catalog index). `exclude`: indices never ranked (the user's seen items;
- * the target itself is always ranked); `allowed`: live items (allowed[i] falsy: not ranked).
+ * the target itself is always ranked, but counts as a miss when it is not live); `allowed`: live items (allowed[i]
+ * falsy: not ranked).
  */
 export function rankOf(
   scores: ArrayLike<number>,
@@ -50,7 +51,8 @@ export function rankOf(
     z += Math.exp(s - mx);
   }
   const rank = higher + 1;
-  const hit = rank <= k;
+  // a target that is not live (a deleted product) is never recommended: a miss, whatever its score
+  const hit = rank <= k && !(allowed && !allowed[target]);
   return { rank, hit, ndcg: hit ? 1 / Math.log2(rank + 1) : 0, logLoss: -(st - mx - Math.log(z)) };
 }
 

@@ -410,8 +410,7 @@ export class ContinualLearner {
     const allowed = this.catalog.active;
     for (const s of samples) {
       const scores = this.scoreAll(s.hist, s.ctxKeys);
-      const o = rankOf(scores, s.target, k, s.exclude, allowed);
-      acc.add(allowed[s.target] ? o : { ...o, hit: false, ndcg: 0 });
+      acc.add(rankOf(scores, s.target, k, s.exclude, allowed));
     }
     return acc.result();
   }
