@@ -20,6 +20,8 @@ export function isolatedConfig(overrides: ConfigInput = {}): AppConfig {
     REDIS_PREFIX: id,
     ADMIN_TOKEN: 'test-admin-token',
     LOG_LEVEL: 'warn',
+    // a killed consumer's partitions move after this, not after the 30 s default (tests kill and restart services)
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
     ...overrides,
   });
 }

@@ -72,6 +72,12 @@ export const CONFIG_SCHEMA = z.object({
   EVENTS_MAX_BATCH: positiveInt.max(10000).default(1000),
   /** Largest accepted HTTP body in bytes. Default 5 MiB. */
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(5 * 1024 * 1024),
+  /**
+   * Test hook of the ingest service: the process kills itself (SIGKILL) at this point of its first batch that reaches
+   * it: `after-commit` (PostgreSQL committed, Redis not applied), `after-feature-chunk` (the first of several Redis
+   * chunks applied). Default `none`; for fault tests only.
+   */
+  INGEST_TEST_CRASH_AT: z.enum(['none', 'after-commit', 'after-feature-chunk']).default('none'),
   /** Log level: `debug`, `info`, `warn`, `error`. Default `info`. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Node environment, informational. */

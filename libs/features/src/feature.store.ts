@@ -156,7 +156,7 @@ export class FeatureStore {
    * still where chunk k - 1 left it), so a replayed or concurrently applied chunk changes nothing. Returns false when a
    * chunk found the offset moved (someone else applied it) and the rest was left alone.
    */
-  async apply(events: readonly FeatureEvent[], position?: FeaturePosition): Promise<boolean> {
+  async apply(events: readonly FeatureEvent[], position?: FeaturePosition, afterChunk?: (chunk: number) => void): Promise<boolean> {
     if (events.length === 0 && !position) return true;
     const offsetKey = position ? this.keys.appliedOffset(position.topic, position.partition) : '';
     let from = position?.fromOffset ?? 0;
@@ -174,6 +174,7 @@ export class FeatureStore {
       });
       if (position && Number(applied) !== 1) return false;
       from = next;
+      if (next !== (position?.nextOffset ?? 0)) afterChunk?.(i / APPLY_CHUNK);
     }
     return true;
   }

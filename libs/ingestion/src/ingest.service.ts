@@ -63,9 +63,14 @@ export interface IngestTopics {
   products: string;
 }
 
+/** Points of a batch where a fault test can stop the process (INGEST_TEST_CRASH_AT). */
+export type IngestCrashPoint = 'after-commit' | 'after-feature-chunk';
+
 export interface IngestOptions {
   /** Hours of event time the abuse filter's per-user-minute counts are kept (ABUSE_WINDOW_HOURS). Default 48. */
   abuseWindowHours?: number;
+  /** Called at each crash point of a batch (a fault test kills the process there); default none. */
+  crashPoint?: (point: IngestCrashPoint) => void;
 }
 
 /**
@@ -99,6 +104,7 @@ export class IngestService {
     const outcome = await this.applyIsolating(topic, partition, prepared);
     await this.publishDeadLetters(topic, partition);
 
+    if (outcome.nextOffset > outcome.fromOffset) this.options.crashPoint?.('after-commit');
     if (topic === this.topics.interactions) await this.applyFeatures(topic, partition, outcome);
     if (++this.batches % ABUSE_PRUNE_EVERY === 0) await this.repo.pruneAbuseCounts((this.options.abuseWindowHours ?? 48) * 60);
 
@@ -263,7 +269,9 @@ export class IngestService {
     if (applied >= outcome.fromOffset) {
       const from = applied;
       const events = outcome.fresh.filter((f) => f.offset >= from).map(toFeature);
-      await this.features.apply(events, { topic, partition, fromOffset: from, nextOffset: outcome.nextOffset }).catch(behind);
+      await this.features
+        .apply(events, { topic, partition, fromOffset: from, nextOffset: outcome.nextOffset }, () => this.options.crashPoint?.('after-feature-chunk'))
+        .catch(behind);
       return;
     }
     while (applied < outcome.nextOffset) {

@@ -47,7 +47,14 @@ import { IngestStatsService } from './ingest-stats.service';
             metrics.logResets.inc({ topic });
             logger.error(`${topic}[${partition}]: ${reason}`);
           },
-        }, { abuseWindowHours: config.ABUSE_WINDOW_HOURS });
+        }, {
+          abuseWindowHours: config.ABUSE_WINDOW_HOURS,
+          crashPoint: (point) => {
+            if (config.INGEST_TEST_CRASH_AT !== point) return;
+            logger.error(`INGEST_TEST_CRASH_AT=${point}: the test hook kills the process here`);
+            process.kill(process.pid, 'SIGKILL');
+          },
+        });
       },
     },
     {
