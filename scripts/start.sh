@@ -14,7 +14,6 @@ if [ -z "${ADMIN_TOKEN:-}" ]; then
   ADMIN_TOKEN="$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')"
 fi
 export ADMIN_TOKEN
-export SIMULATOR="${SIMULATOR:-on}"
 
 mkdir -p var/log
 pids=()

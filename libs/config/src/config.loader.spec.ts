@@ -14,7 +14,6 @@ describe('loadConfig', () => {
       TRAIN_SCHEDULE: '0 * * * *',
       ML_BACKEND: 'auto',
       IMAGE_EMBEDDING_DIM: 0,
-      SIMULATOR: 'off',
     });
     expect(c.ADMIN_TOKEN).toBeUndefined();
   });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const onOff = z.enum(['on', 'off']);
 
 /** Machine learning backends, tried in this order by `auto`. */
 export const ML_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -64,8 +63,6 @@ export const CONFIG_SCHEMA = z.object({
   ML_BACKEND: z.enum(['auto', ...ML_BACKENDS]).default('auto'),
   /** Length of `imageEmbedding` in product events; 0 disables image features. */
   IMAGE_EMBEDDING_DIM: z.coerce.number().int().min(0).max(4096).default(0),
-  /** Demo shop simulator under `npm start`. Default `off` (npm start sets `on`). */
-  SIMULATOR: onOff.default('off'),
   /** Abuse filter: events of one user in one minute above which they are flagged. Default 120. */
   ABUSE_MAX_EVENTS_PER_MINUTE: positiveInt.default(120),
   /** Most events in one `POST /v1/events` body. Default 1000. */
