@@ -70,7 +70,7 @@ if newest > before then
   end
   redis.call('ZREMRANGEBYSCORE', p .. ':f:days:ctr', '-inf', '(' .. string.format('%.0f', cutC))
 end
-local touched = {}
+local touched, days, dayItems = {}, {}, {}
 for i = 8, #ARGV, 7 do
   local t, u, item, ts, hour, dayS, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
   local day = tonumber(dayS)
@@ -81,8 +81,14 @@ for i = 8, #ARGV, 7 do
   end
   if day >= cutF then
     local counters = p .. ':f:i:' .. item .. ':c:' .. dayS
-    redis.call('ZADD', p .. ':f:days:f', dayS, dayS)
-    redis.call('SADD', p .. ':f:dayitems:' .. dayS, item)
+    if not days[dayS] then
+      days[dayS] = true
+      redis.call('ZADD', p .. ':f:days:f', dayS, dayS)
+    end
+    if not dayItems[counters] then
+      dayItems[counters] = true
+      redis.call('SADD', p .. ':f:dayitems:' .. dayS, item)
+    end
     if t ~= 'i' then
       redis.call('HINCRBY', counters, 'pos:' .. hour, 1)
       redis.call('ZINCRBY', p .. ':f:pop:d:' .. dayS, 1, item)

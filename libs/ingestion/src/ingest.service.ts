@@ -92,6 +92,8 @@ export class IngestService {
   ) {}
 
   private batches = 0;
+  /** Partitions (`topic:partition`) whose outbox is known to be empty: no dead-letter query after their batches. */
+  private readonly outboxEmpty = new Set<string>();
 
   /**
    * `verify`: the consumer's position in this partition is not known to belong to the stored log yet (first batch
@@ -102,7 +104,13 @@ export class IngestService {
     const prepared = await this.prepare(topic, raw);
     await this.checkLogIdentity(topic, partition, prepared, context.verify ?? false);
     const outcome = await this.applyIsolating(topic, partition, prepared);
-    await this.publishDeadLetters(topic, partition);
+    // the outbox is read after a batch that dead-lettered something, and once per partition (what a crash left)
+    const key = `${topic}:${partition}`;
+    if (outcome.deadLettered > 0) this.outboxEmpty.delete(key);
+    if (!this.outboxEmpty.has(key)) {
+      await this.publishDeadLetters(topic, partition);
+      this.outboxEmpty.add(key);
+    }
 
     if (outcome.nextOffset > outcome.fromOffset) this.options.crashPoint?.('after-commit');
     if (topic === this.topics.interactions) await this.applyFeatures(topic, partition, outcome);
