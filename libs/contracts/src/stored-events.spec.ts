@@ -7,41 +7,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EventValidator, isInteraction, type InteractionEvent, type ProductEvent, type RecsysEvent } from '@recsys/contracts';
+import { interactionRow, productRow } from '@recsys/ingestion';
 import { Catalog, contentKeys, fromStoredInteraction, fromStoredProduct, parseJsonl, type MlEvent, type StoredInteraction, type StoredProduct } from '@recsys/ml';
 
 const FIXTURE: Record<string, unknown>[] = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../test/fixtures/contract-events.json'), 'utf8'));
 const IMAGE_DIM = 4;
 
-/** The interaction row as IngestRepository.insertInteractions writes it (one element of its JSON payload). */
-function interactionRow(e: InteractionEvent) {
-  return {
-    event_id: e.eventId,
-    type: e.type,
-    user_id: e.userId,
-    item_id: e.itemId,
-    ts: e.ts,
-    request_id: e.requestId ?? null,
-    position: e.position ?? null,
-    context: e.context ?? null,
-  };
-}
-
-/** The product row as IngestRepository.upsertRound writes it. */
-function productRow(e: ProductEvent) {
-  return {
-    item_id: e.itemId,
-    event_id: e.eventId,
-    ts: e.ts,
-    deleted: e.type === 'product_delete',
-    title: e.title ?? null,
-    description: e.description ?? null,
-    category: e.category ?? null,
-    brand: e.brand ?? null,
-    price: e.price ?? null,
-    image_embedding: e.imageEmbedding ?? null,
-    attributes: e.attributes ?? null,
-  };
-}
 
 /** jsonb keeps an object's keys shortest first, then in byte order (and the last of duplicate keys). */
 function jsonb(v: unknown): unknown {

@@ -4,6 +4,39 @@ import { BatchOutcome, IngestTotals, PreparedMessage, UnpublishedDeadLetter, fin
 
 const MINUTE_MS = 60_000;
 
+/** The `interactions` columns an event is written to (one element of the insert's JSON payload). */
+export function interactionRow(e: InteractionEvent, modelVersion: string | null = null, sourceOffset: number | null = null) {
+  return {
+    event_id: e.eventId,
+    type: e.type,
+    user_id: e.userId,
+    item_id: e.itemId,
+    ts: e.ts,
+    request_id: e.requestId ?? null,
+    position: e.position ?? null,
+    context: e.context ?? null,
+    model_version: modelVersion,
+    source_offset: sourceOffset,
+  };
+}
+
+/** The `products` columns a product event is written to. */
+export function productRow(e: ProductEvent) {
+  return {
+    item_id: e.itemId,
+    event_id: e.eventId,
+    ts: e.ts,
+    deleted: e.type === 'product_delete',
+    title: e.title ?? null,
+    description: e.description ?? null,
+    category: e.category ?? null,
+    brand: e.brand ?? null,
+    price: e.price ?? null,
+    image_embedding: e.imageEmbedding ?? null,
+    attributes: e.attributes ?? null,
+  };
+}
+
 /**
  * Every PostgreSQL side effect of ingestion. A batch is applied in one transaction together with
  * the partition's next offset, so a replayed message is recognised and skipped: effectively once.
@@ -140,20 +173,7 @@ export class IngestRepository {
     messages: Extract<PreparedMessage, { kind: 'interaction' }>[],
   ): Promise<Extract<PreparedMessage, { kind: 'interaction' }>[]> {
     // One JSON parameter: JSON.stringify is native, while pg escapes array parameters in JS.
-    const payload = JSON.stringify(
-      messages.map((m) => ({
-        event_id: m.event.eventId,
-        type: m.event.type,
-        user_id: m.event.userId,
-        item_id: m.event.itemId,
-        ts: m.event.ts,
-        request_id: m.event.requestId ?? null,
-        position: m.event.position ?? null,
-        context: m.event.context ?? null,
-        model_version: m.modelVersion,
-        source_offset: m.offset,
-      })),
-    );
+    const payload = JSON.stringify(messages.map((m) => interactionRow(m.event, m.modelVersion, m.offset)));
     const rows: { event_id: string }[] = await tx.query(
       `INSERT INTO interactions (event_id, type, user_id, item_id, ts, request_id, position, context, model_version,
                                  source_partition, source_offset)
@@ -228,19 +248,7 @@ export class IngestRepository {
   }
 
   private async upsertRound(tx: EntityManager, events: ProductEvent[]): Promise<number> {
-    const rows = events.map((e) => ({
-      item_id: e.itemId,
-      event_id: e.eventId,
-      ts: e.ts,
-      deleted: e.type === 'product_delete',
-      title: e.title ?? null,
-      description: e.description ?? null,
-      category: e.category ?? null,
-      brand: e.brand ?? null,
-      price: e.price ?? null,
-      image_embedding: e.imageEmbedding ?? null,
-      attributes: e.attributes ?? null,
-    }));
+    const rows = events.map(productRow);
     const applied: unknown[] = await tx.query(
       `INSERT INTO products (item_id, event_id, ts, deleted, title, description, category, brand, price, image_embedding, attributes)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(item_id varchar, event_id varchar, ts bigint, deleted boolean,
