@@ -70,6 +70,24 @@ describe('POST /v1/events and the ingest stats', () => {
     }
   });
 
+  it('rejects by index, with the reason, the values the tables cannot hold, and publishes nothing of them', async () => {
+    const ok = { eventId: 'fine-1', type: 'click', userId: 'u', itemId: 'i', ts: BASE_TS };
+    const res = await post({
+      events: [
+        { ...ok, eventId: 'nul-user', userId: 'poison\u0000user' },
+        { ...ok, eventId: 'big-position', position: 2 ** 32 },
+        { ...ok, eventId: 'nul-item', itemId: 'item\u0000x' },
+      ],
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; error: string }[] };
+    expect(body.accepted).toBe(0);
+    expect(body.rejected.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(body.rejected[0].error).toContain('U+0000');
+    expect(body.rejected[1].error).toContain('position');
+    expect(body.rejected[2].error).toContain('U+0000');
+  });
+
   it('guards the admin stats: 401 without a token, 403 with a wrong one, totals with the right one', async () => {
     const url = `${api.url}/v1/admin/ingest/stats`;
     expect((await fetch(url)).status).toBe(401);
