@@ -6,7 +6,7 @@ import { Kafka } from 'kafkajs';
 import { AppConfig, topicNames } from '@recsys/config';
 import { createKafka, deleteTopics, ensureTopics, replayFile } from '@recsys/messaging';
 import { configEnv, ROOT } from '../support/services';
-import { isolatedConfig, uniqueName } from '../support/test-env';
+import { eventually, isolatedConfig, uniqueName } from '../support/test-env';
 
 const TS = Date.UTC(2026, 10, 1);
 
@@ -48,8 +48,18 @@ async function messageCounts(kafka: Kafka, config: AppConfig): Promise<Record<st
   try {
     const counts: Record<string, number> = {};
     for (const [name, topic] of Object.entries(topicNames(config))) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      counts[name] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+      // a broker busy creating and deleting other tests' topics may briefly answer "does not host this topic-partition"
+      const answered = await eventually(async () => {
+        try {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          counts[name] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+          return true;
+        } catch (err) {
+          if (!(err as { retriable?: boolean }).retriable) throw err;
+          return false;
+        }
+      }, 10_000, 200);
+      if (!answered) throw new Error(`no offsets for ${topic} within 10 s`);
     }
     return counts;
   } finally {
