@@ -14,13 +14,12 @@ export class FeatureKeys {
   seen(userId: string): string {
     return `${this.prefix}:f:u:${userId}:seen`;
   }
-  /** HASH `imp|clk|pos:<hourStartMs>` -> count, per item and UTC day (kept for FEATURE_RETENTION_DAYS of event time). */
-  itemCounters(itemId: string, dayStartMs: number): string {
-    return `${this.prefix}:f:i:${itemId}:c:${dayStartMs}`;
-  }
-  /** SET of the items with counters on a UTC day (what pruning that day deletes). */
-  dayItems(dayStartMs: number): string {
-    return `${this.prefix}:f:dayitems:${dayStartMs}`;
+  /**
+   * HASH `<itemId>|imp|clk|pos:<hourStartMs>` -> count: every item's hourly counters of one UTC day in one key (kept
+   * for FEATURE_RETENTION_DAYS of event time; pruning a day deletes one key).
+   */
+  itemCounters(dayStartMs: number): string {
+    return `${this.prefix}:f:ic:${dayStartMs}`;
   }
   /** ZSET of the UTC days (score = day start) holding item counters and popularity. */
   get featureDays(): string {

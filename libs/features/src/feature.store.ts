@@ -61,8 +61,7 @@ local cutF, cutC = newest - keepF, newest - keepC
 if newest > before then
   redis.call('SET', p .. ':f:maxday', string.format('%.0f', newest))
   for _, d in ipairs(redis.call('ZRANGEBYSCORE', p .. ':f:days:f', '-inf', '(' .. string.format('%.0f', cutF))) do
-    for _, item in ipairs(redis.call('SMEMBERS', p .. ':f:dayitems:' .. d)) do redis.call('DEL', p .. ':f:i:' .. item .. ':c:' .. d) end
-    redis.call('DEL', p .. ':f:dayitems:' .. d, p .. ':f:pop:d:' .. d)
+    redis.call('DEL', p .. ':f:ic:' .. d, p .. ':f:pop:d:' .. d)
   end
   redis.call('ZREMRANGEBYSCORE', p .. ':f:days:f', '-inf', '(' .. string.format('%.0f', cutF))
   for _, d in ipairs(redis.call('ZRANGEBYSCORE', p .. ':f:days:ctr', '-inf', '(' .. string.format('%.0f', cutC))) do
@@ -70,7 +69,7 @@ if newest > before then
   end
   redis.call('ZREMRANGEBYSCORE', p .. ':f:days:ctr', '-inf', '(' .. string.format('%.0f', cutC))
 end
-local touched, days, dayItems = {}, {}, {}
+local touched, days = {}, {}
 for i = 8, #ARGV, 7 do
   local t, u, item, ts, hour, dayS, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
   local day = tonumber(dayS)
@@ -80,21 +79,17 @@ for i = 8, #ARGV, 7 do
     redis.call('SADD', p .. ':f:u:' .. u .. ':seen', item)
   end
   if day >= cutF then
-    local counters = p .. ':f:i:' .. item .. ':c:' .. dayS
+    local counters = p .. ':f:ic:' .. dayS
     if not days[dayS] then
       days[dayS] = true
       redis.call('ZADD', p .. ':f:days:f', dayS, dayS)
     end
-    if not dayItems[counters] then
-      dayItems[counters] = true
-      redis.call('SADD', p .. ':f:dayitems:' .. dayS, item)
-    end
     if t ~= 'i' then
-      redis.call('HINCRBY', counters, 'pos:' .. hour, 1)
+      redis.call('HINCRBY', counters, item .. '|pos:' .. hour, 1)
       redis.call('ZINCRBY', p .. ':f:pop:d:' .. dayS, 1, item)
     end
-    if t == 'i' then redis.call('HINCRBY', counters, 'imp:' .. hour, 1) end
-    if t == 'c' then redis.call('HINCRBY', counters, 'clk:' .. hour, 1) end
+    if t == 'i' then redis.call('HINCRBY', counters, item .. '|imp:' .. hour, 1) end
+    if t == 'c' then redis.call('HINCRBY', counters, item .. '|clk:' .. hour, 1) end
   end
   if v ~= '' and (t == 'i' or t == 'c') and day >= cutC then
     redis.call('SADD', p .. ':f:ctr:versions', v)
@@ -207,10 +202,18 @@ export class FeatureStore {
 
   /** Per-hour impression/click/positive counts of an item, over the retained days. */
   async itemCounters(itemId: string): Promise<Record<string, number>> {
-    const days = await this.redis.zrange(this.keys.featureDays, 0, -1);
+    const days = (await this.redis.zrange(this.keys.featureDays, 0, -1)).map(Number);
     const out: Record<string, number> = {};
-    const hashes = await Promise.all(days.map((d) => this.redis.hgetall(this.keys.itemCounters(itemId, Number(d)))));
-    for (const h of hashes) for (const [k, v] of Object.entries(h)) out[k] = Number(v);
+    await Promise.all(
+      days.map(async (day) => {
+        const fields: string[] = [];
+        for (let h = 0; h < 24; h++) for (const kind of ['imp', 'clk', 'pos']) fields.push(`${kind}:${day + h * HOUR_MS}`);
+        const values = await this.redis.hmget(this.keys.itemCounters(day), ...fields.map((f) => `${itemId}|${f}`));
+        values.forEach((v, i) => {
+          if (v !== null) out[fields[i]] = Number(v);
+        });
+      }),
+    );
     return out;
   }
 
