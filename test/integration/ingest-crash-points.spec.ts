@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { FeatureStore } from '@recsys/features';
 import { asMessages, makeInteractions, produce } from '../support/events';
 import { IngestFixture } from '../support/ingest-fixture';
-import { rebuildFeatures } from '../support/rebuild';
+import { streamedAndRebuilt } from '../support/rebuild';
 import { RunningService, startService } from '../support/services';
 import { eventually, isolatedConfig } from '../support/test-env';
 
@@ -42,9 +42,8 @@ describe.each(['after-commit', 'after-feature-chunk'] as const)('a crash %s', (p
       expect(await fx.waitForFeatures(store)).toBe(true);
       await ingest.stop();
       ingest = null;
-      const streamed = await store.snapshot();
-      await rebuildFeatures(config);
-      expect(await store.snapshot()).toEqual(streamed);
+      const { streamed, rebuilt } = await streamedAndRebuilt(config, store);
+      expect(rebuilt).toEqual(streamed);
     } finally {
       await ingest?.stop();
       const keys = await redis.keys(`${config.REDIS_PREFIX}:*`);

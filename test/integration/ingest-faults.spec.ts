@@ -7,7 +7,7 @@ import { DisposablePostgres } from '../support/disposable-postgres';
 import { IngestFixture } from '../support/ingest-fixture';
 import { RunningService, startService } from '../support/services';
 import { eventually, isolatedConfig } from '../support/test-env';
-import { rebuildFeatures } from '../support/rebuild';
+import { streamedAndRebuilt } from '../support/rebuild';
 
 const EXPECTED = { interactions: 10_000, duplicates: 1000, deadLettered: 1000 };
 
@@ -71,9 +71,8 @@ describe('ingestion under faults keeps exact counts', () => {
       const store = new FeatureStore(redis, config.REDIS_PREFIX);
       await ingest.stop();
       ingest = null;
-      const streamed = await store.snapshot();
-      await rebuildFeatures(config);
-      expect(await store.snapshot()).toEqual(streamed);
+      const { streamed, rebuilt } = await streamedAndRebuilt(config, store);
+      expect(rebuilt).toEqual(streamed);
     } finally {
       await ingest?.stop();
       await redis.quit();

@@ -9,7 +9,7 @@ import { FeatureStore } from '@recsys/features';
 import { asMessages, makeInteractions, produce } from '../support/events';
 import { DisposableRedis } from '../support/disposable-redis';
 import { IngestFixture } from '../support/ingest-fixture';
-import { rebuildFeatures } from '../support/rebuild';
+import { streamedAndRebuilt } from '../support/rebuild';
 import { RunningService, startService } from '../support/services';
 import { eventually, isolatedConfig } from '../support/test-env';
 
@@ -20,10 +20,9 @@ async function featuresEqualRebuild(fx: IngestFixture, redisUrl: string): Promis
   const redis = new Redis(redisUrl);
   try {
     const store = new FeatureStore(redis, fx.config.REDIS_PREFIX);
-    const streamed = await store.snapshot();
+    const { streamed, rebuilt } = await streamedAndRebuilt(fx.config, store);
     expect(Object.keys(streamed).length).toBeGreaterThan(100);
-    await rebuildFeatures(fx.config);
-    expect(await store.snapshot()).toEqual(streamed);
+    expect(rebuilt).toEqual(streamed);
   } finally {
     await redis.quit();
   }

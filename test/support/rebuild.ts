@@ -16,3 +16,13 @@ export async function rebuildFeatures(config: AppConfig): Promise<{ removedKeys:
     await ds.destroy();
   }
 }
+
+/**
+ * The derived Redis features as the stream left them and as a rebuild from PostgreSQL makes them (stop the ingest
+ * service first): a test expects the two to be equal.
+ */
+export async function streamedAndRebuilt(config: AppConfig, store: FeatureStore): Promise<{ streamed: Record<string, unknown>; rebuilt: Record<string, unknown> }> {
+  const streamed = await store.snapshot();
+  await rebuildFeatures(config);
+  return { streamed, rebuilt: await store.snapshot() };
+}
