@@ -20,6 +20,7 @@ export {
   type StoredTimestamp,
 } from './core/events';
 export { ProgressBar } from './core/progress';
+export { rankOf, HeldOutAccumulator, type HeldOutMetrics, type RankOutcome } from './core/ranking';
 export { Rng, hashString } from './core/rng';
 export { SparseEmbeddingStore, type SparseStoreOptions, type SparseStoreState, type SparseOptimizer } from './sparse/store';
 export { Catalog, contentKeys, tokenize, priceBucket, type CatalogState } from './features/catalog';
@@ -41,6 +42,7 @@ export {
   type ResolvedLearnerOptions,
   type LearnerState,
   type StepReport,
+  type StepOptions,
   type HeldOutSample as LearnerHeldOutSample,
 } from './train/learner';
 export {

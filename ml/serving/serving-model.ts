@@ -136,6 +136,11 @@ export class ServingModel {
     return new ServingModel(decodeArtifact(buf));
   }
 
+  /** Records the model's metrics in its meta (measured after the build, before `save`). */
+  setMetrics(metrics: ArtifactTree['meta']['metrics']): void {
+    this.t.meta = { ...this.t.meta, metrics: { ...metrics } };
+  }
+
   /** The sha256 an artifact's bytes carry. */
   static checksum(buf: Buffer): string {
     return bundleChecksum(buf);

@@ -67,6 +67,18 @@ export interface StepReport {
   reason?: string;
 }
 
+/** Per-step choices of the caller (a trainer's configuration), over the learner's own options. */
+export interface StepOptions {
+  /** Selection of the window's pool for this step; default the learner's `selection`. */
+  selection?: SelectionMode;
+  /**
+   * Most examples the student trains on in this step (chosen samples plus their replay); the teacher's backlog is held
+   * to the same number of samples. With selection `all` the window is trained on whole. Default: the learner's `budget`
+   * fraction.
+   */
+  maxExamples?: number;
+}
+
 export const LEARNER_DEFAULTS = {
   teacherEvery: 4,
   replaySize: 20_000,
@@ -279,10 +291,14 @@ export class ContinualLearner {
    * as they were when the step began, and the window stays pending (the next step trains on it with what arrives).
    * A teacher step that fails alone is undone alone; the teacher keeps its samples for its next step.
    */
-  step(samples?: readonly TrainExample[], lrScale = 1): StepReport {
+  step(samples?: readonly TrainExample[], lrScale = 1, o: StepOptions = {}): StepReport {
     const t0 = Date.now();
     if (samples) for (const ex of samples) this.addSample(ex);
     const pool = this.pending;
+    const mode = o.selection ?? this.opts.selection;
+    // a budget in examples: the window's share chosen so that chosen samples plus their replay fit it
+    const chosenMax = o.maxExamples !== undefined ? Math.max(1, Math.floor(o.maxExamples / (1 + this.opts.replayRatio))) : Number.POSITIVE_INFINITY;
+    const budget = o.maxExamples !== undefined ? Math.min(1, chosenMax / Math.max(1, pool.length)) : this.opts.budget;
     const report: StepReport = { accepted: true, skipped: false, pool: pool.length, selected: 0, examples: 0, loss: 0, seconds: 0, teacherStepped: false };
     if (pool.length === 0) {
       report.skipped = true;
@@ -294,7 +310,9 @@ export class ContinualLearner {
     // teacher: trains less often, on everything since its last step; committed with the student's step
     let teacherOpen = false;
     if (this.teacher && this.steps % this.opts.teacherEvery === 1 % this.opts.teacherEvery) {
-      const tset = this.stepSet(this.teacherPending);
+      // the teacher's backlog (several windows) is held to the same budget by a uniform sample
+      const backlog = mode !== 'all' && this.teacherPending.length > chosenMax ? this.shuffle(this.teacherPending.slice()).slice(0, chosenMax) : this.teacherPending;
+      const tset = this.stepSet(backlog);
       this.teacher.begin();
       const tr = this.trainModel(this.teacher, tset, undefined, lrScale);
       if (tr.ok && this.teacher.changedWeightsFinite()) {
@@ -304,9 +322,9 @@ export class ContinualLearner {
       this.teacherVectorCache?.invalidate();
     }
     let selected: TrainExample[] = pool;
-    if (this.opts.selection !== 'all' && this.opts.budget < 1) {
-      const scores = this.opts.selection === 'active' ? this.sampleScores(pool) : new Float64Array(pool.length).fill(1);
-      const sel = selectSamples(this.opts.selection, scores, this.opts.budget, this.rng);
+    if (mode !== 'all' && budget < 1) {
+      const scores = mode === 'active' ? this.sampleScores(pool) : new Float64Array(pool.length).fill(1);
+      const sel = selectSamples(mode, scores, budget, this.rng);
       selected = sel.indices.map((i, t) => ({ ...pool[i], weight: sel.weights[t] }));
     }
     report.selected = selected.length;

@@ -1,12 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AdminGuard } from '@recsys/auth';
+import { AuthModule } from '@recsys/auth';
 import { AppConfig, ConfigModule } from '@recsys/config';
 import { RedisModule } from '@recsys/features';
 import { IngestionModule } from '@recsys/ingestion';
+import { JobsModule } from '@recsys/jobs';
 import { MessagingModule } from '@recsys/messaging';
 import { ObservabilityModule } from '@recsys/observability';
+import { RegistryModule } from '@recsys/registry';
 import { StorageModule } from '@recsys/storage';
+import { AdminAuditController } from './admin-audit.controller';
 import { AdminIngestController } from './admin-ingest.controller';
+import { AdminModelsController } from './admin-models.controller';
+import { AdminTrainingController } from './admin-training.controller';
 import { EventsController } from './events.controller';
 
 /** The scoring, events, admin and dashboard API (port `PORT`). */
@@ -15,9 +20,18 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, StorageModule, RedisModule, MessagingModule, IngestionModule],
-      controllers: [EventsController, AdminIngestController],
-      providers: [AdminGuard],
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule,
+        StorageModule,
+        RedisModule,
+        MessagingModule,
+        IngestionModule,
+        RegistryModule,
+        JobsModule,
+        AuthModule,
+      ],
+      controllers: [EventsController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController],
     };
   }
 }

@@ -59,6 +59,39 @@ export const CONFIG_SCHEMA = z.object({
     .string()
     .default('0 * * * *')
     .refine((s) => s.trim().split(/\s+/).length >= 5 && s.trim().split(/\s+/).length <= 6, 'a cron pattern of 5 or 6 fields'),
+  /**
+   * Most examples one training step trains its student on (the window's samples chosen plus replay); a window holding
+   * more is subsampled by TRAIN_SELECTION. Default 300,000 (about 90 s of the distilled step on 2 cores, see README).
+   */
+  TRAIN_BUDGET_EXAMPLES: positiveInt.default(300_000),
+  /** How a window larger than the budget is subsampled: `active` (loss-proportional, importance-weighted), `random` or `all` (no budget). Default `active`. */
+  TRAIN_SELECTION: z.enum(['active', 'random', 'all']).default('active'),
+  /** Most stored events one chunk of a step holds in memory; a larger window (a first catch-up) is learnt chunk by chunk, with a checkpoint after each. Default 500,000. */
+  TRAIN_CHUNK_EVENTS: positiveInt.min(100).default(500_000),
+  /** Rows per PostgreSQL page when the trainer reads its window. Default 20,000. */
+  TRAIN_PAGE_EVENTS: positiveInt.min(10).default(20_000),
+  /** Users whose recent positives the trainer keeps (least recently active dropped beyond it). Default 1,000,000. */
+  TRAIN_MAX_USERS: positiveInt.default(1_000_000),
+  /** BullMQ lock of a running training job (ms); a job whose process died is retried once the lock expired. Default 30000. */
+  TRAIN_LOCK_MS: positiveInt.min(500).default(30_000),
+  /** How often BullMQ looks for stalled training jobs (ms). Default 30000. */
+  TRAIN_STALLED_INTERVAL_MS: positiveInt.min(500).default(30_000),
+  /** Attempts of a training job (a failure or a stall is retried, resuming from the last checkpoint). Default 3. */
+  TRAIN_ATTEMPTS: positiveInt.max(100).default(3),
+  /** Test hook: the trainer honours a job's `fault` field (shuffle-labels, nan-weights, crash-mid-step). Default `off`; for fault tests only. */
+  TRAIN_TEST_HOOKS: z.enum(['off', 'on']).default('off'),
+  /** A candidate is promoted unless its held-out NDCG@10 is below the active model's by more than this share. Default 0.02. */
+  GATE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.02),
+  /** Held-out positives a gate needs; with fewer the step keeps the active model and says why. Default 200. */
+  GATE_MIN_POSITIVES: positiveInt.default(200),
+  /** Share of the window's newest positives held out for the gate (at least GATE_MIN_POSITIVES). Default 0.1. */
+  GATE_HOLDOUT_SHARE: z.coerce.number().gt(0).lt(1).default(0.1),
+  /** Most held-out positives the gate ranks (a uniform, seeded sample of the slice beyond it). Default 5000. */
+  GATE_MAX_SAMPLES: positiveInt.default(5000),
+  /** Model versions kept besides the active one and its parent; older ones are retired (files deleted). Default 10. */
+  MODEL_KEEP: z.coerce.number().int().min(0).default(10),
+  /** How often a process re-reads the active version from PostgreSQL besides the Redis broadcast (ms). Default 2000. */
+  REGISTRY_POLL_MS: positiveInt.min(50).default(2000),
   /** TensorFlow.js backend: `auto` tries tensorflow-gpu, tensorflow, wasm, cpu. */
   ML_BACKEND: z.enum(['auto', ...ML_BACKENDS]).default('auto'),
   /** Length of `imageEmbedding` in product events; 0 disables image features. */

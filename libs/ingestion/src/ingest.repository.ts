@@ -265,6 +265,7 @@ export class IngestRepository {
          image_embedding = CASE WHEN EXCLUDED.deleted THEN products.image_embedding ELSE EXCLUDED.image_embedding END,
          attributes = CASE WHEN EXCLUDED.deleted THEN products.attributes ELSE EXCLUDED.attributes END,
          seq = nextval('products_seq_seq'),
+         txid = pg_current_xact_id()::text::bigint,
          updated_at = now()
        WHERE products.ts <= EXCLUDED.ts
        RETURNING item_id`,

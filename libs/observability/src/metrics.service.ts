@@ -38,6 +38,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly trainingStepSeconds = new Histogram({
+    name: 'recsys_training_step_seconds',
+    help: 'Wall time of a training run that built a candidate (read, step, gate, artifact), by kind.',
+    labelNames: ['kind'] as const,
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    registers: [this.registry],
+  });
+
   readonly impressions = new Counter({
     name: 'recsys_impressions_total',
     help: 'Impressions attributed to a model version through requestId.',
