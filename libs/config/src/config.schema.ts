@@ -52,6 +52,8 @@ export const CONFIG_SCHEMA = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Bearer token for `/v1/admin/*`; unset means admin calls are refused. */
   ADMIN_TOKEN: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters').optional(),
+  /** The API the `recsys` CLI talks to. Default `http://127.0.0.1:$PORT`. */
+  RECSYS_URL: z.string().url().optional(),
   /** Where model artifacts are written. Default `./var/models`. */
   MODEL_DIR: z.string().min(1).default('./var/models'),
   /** Cron pattern of the incremental training step. Default hourly. */

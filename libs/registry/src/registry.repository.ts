@@ -149,7 +149,9 @@ export class RegistryRepository {
   }
 
   private async demoteActive(tx: EntityManager): Promise<string | null> {
-    const rows: { version: string }[] = await tx.query(`UPDATE model_versions SET status = 'candidate' WHERE status = 'active' RETURNING version`);
+    // TypeORM answers an UPDATE ... RETURNING on PostgreSQL with [rows, affected]
+    const res: [{ version: string }[], number] = await tx.query(`UPDATE model_versions SET status = 'candidate' WHERE status = 'active' RETURNING version`);
+    const rows = res[0];
     return rows.length ? rows[0].version : null;
   }
 

@@ -1,0 +1,3 @@
+export * from './admin-api.types';
+export * from './admin-api.error';
+export * from './admin-client';

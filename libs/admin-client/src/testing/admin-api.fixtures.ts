@@ -1,0 +1,87 @@
+import type { AuditEntry, JobView, ModelDetail, ModelSummary } from '../admin-api.types';
+
+// Canned answers of the admin API, shaped as the real one answers (CONTRACT section 4).
+
+/** `GET /v1/admin/models`: a rejected candidate, the active version and a retired full one that was never measured. */
+export const MODELS: ModelSummary[] = [
+  {
+    version: 'v3',
+    createdAt: '2025-03-02T10:00:05.123Z',
+    parentVersion: 'v2',
+    kind: 'incremental',
+    status: 'rejected',
+    metrics: { hr: 0.2875, ndcg: 0.14012, loss: 0.52, samples: 1200, skipped: 4, run: { events: 5000 } },
+    sizeBytes: 1_572_864,
+  },
+  {
+    version: 'v2',
+    createdAt: '2025-03-02T09:00:04.000Z',
+    parentVersion: 'v1',
+    kind: 'incremental',
+    status: 'active',
+    metrics: { hr: 0.3125, ndcg: 0.16, loss: 0.48, samples: 1180, skipped: 2 },
+    sizeBytes: 1_540_000,
+  },
+  {
+    version: 'v1',
+    createdAt: '2025-03-01T23:59:59.000Z',
+    parentVersion: null,
+    kind: 'full',
+    status: 'retired',
+    metrics: { hr: null, ndcg: null, loss: null, samples: 0, skipped: 0 },
+    sizeBytes: null,
+  },
+];
+
+/** `GET /v1/admin/models/v3`: rejected by the gate against the active v2. */
+export const MODEL_V3: ModelDetail = {
+  ...MODELS[0],
+  activatedAt: null,
+  retiredAt: null,
+  reason: 'ndcg fell below the active version',
+  gate: {
+    decision: 'rejected',
+    reason: 'ndcg 0.1401 < 0.1600 - 0.005',
+    against: { kind: 'active', version: 'v2' },
+    candidate: { hr: 0.2875, ndcg: 0.14012, loss: 0.52, samples: 1200, skipped: 4 },
+    baseline: { hr: 0.3125, ndcg: 0.16, loss: 0.48, samples: 1200, skipped: 4 },
+    tolerance: 0.005,
+    finite: true,
+  },
+  checksum: 'sha256:9f2c',
+  cursor: { txid: '812' },
+  trigger: { by: 'admin', actor: 'token:0a1b2c3d4e5f' },
+  jobId: 'manual-6b1e1c1e-7f0e-4a57-9d5e-2c1d2f3a4b5c',
+  lineage: [
+    { version: 'v2', status: 'active', kind: 'incremental' },
+    { version: 'v1', status: 'retired', kind: 'full' },
+  ],
+  children: [],
+};
+
+/** The id of the job `jobAt` describes. */
+export const JOB_ID = 'manual-6b1e1c1e-7f0e-4a57-9d5e-2c1d2f3a4b5c';
+
+/** The job of `JOB_ID` at one state; `completed` carries a published result, `failed` an error. */
+export function jobAt(state: JobView['state'], progress: number): JobView {
+  const base: JobView = {
+    jobId: JOB_ID,
+    name: 'train',
+    state,
+    progress,
+    data: { mode: 'incremental', trigger: { by: 'admin', actor: 'token:0a1b2c3d4e5f' } },
+    attemptsMade: state === 'failed' ? 3 : state === 'completed' ? 1 : 0,
+    createdAt: '2025-03-02T11:00:00.000Z',
+  };
+  if (state === 'completed') {
+    return { ...base, result: { outcome: 'published', modelVersion: 'v4', metrics: { hr: 0.33, ndcg: 0.17125, loss: 0.47, samples: 1210, skipped: 1 }, reason: 'ndcg 0.1713 >= 0.1600 - 0.005', run: { events: 4200 } } };
+  }
+  if (state === 'failed') return { ...base, error: 'connection to PostgreSQL lost' };
+  return base;
+}
+
+/** `GET /v1/admin/audit`, newest first. */
+export const AUDIT: AuditEntry[] = [
+  { at: '2025-03-02T11:00:00.500Z', actor: 'token:0a1b2c3d4e5f', action: 'retrain', params: { mode: 'incremental' }, outcome: 'ok', status: 202 },
+  { at: '2025-03-02T10:59:00.000Z', actor: 'anonymous', action: 'models.list', params: {}, outcome: 'unauthorized', status: 401 },
+];
