@@ -10,6 +10,7 @@ const swc = ['@swc/jest', {
 const moduleNameMapper = {
   '^@recsys/ml$': '<rootDir>/ml/index.ts',
   '^@recsys/ml-serving$': '<rootDir>/ml/serving/index.ts',
+  '^@recsys/training-worker$': '<rootDir>/libs/training/src/worker.ts',
   '^@recsys/(.*)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };

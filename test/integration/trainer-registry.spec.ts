@@ -4,13 +4,14 @@
  * within 5 s, a trainer killed mid-step whose job is retried from its checkpoint, one run at a time, and the audit log.
  */
 import { Queue } from 'bullmq';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bullConnection } from '@recsys/jobs';
 import { generateShop, type MlEvent } from '@recsys/ml';
 import { IngestFixture } from '../support/ingest-fixture';
-import { RunningService, startService } from '../support/services';
+import { ROOT, RunningService, startService } from '../support/services';
 import { contractJson } from '../support/stored-shop';
 import { produce } from '../support/events';
 import { eventually, isolatedConfig } from '../support/test-env';
@@ -75,6 +76,12 @@ describe('trainer and model registry', () => {
     stored += interactions.length;
     const totals = await fx.waitForTotals({ interactions: stored, products: shop.products.length });
     expect(totals.interactions).toBe(stored);
+    // and below the trainer's watermark (another writer on the cluster can hold it back for a moment)
+    const settled = await eventually(async () => {
+      const [r] = await fx.query<{ ok: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > (SELECT max(txid) FROM interactions) AS ok`);
+      return r.ok;
+    }, 60_000, 50);
+    expect(settled).toBe(true);
   };
 
   const admin = async <T>(method: string, route: string, body?: unknown, token: string | null = TOKEN): Promise<{ status: number; body: T }> => {
@@ -103,6 +110,20 @@ describe('trainer and model registry', () => {
   };
   const apiSees = async (version: string): Promise<boolean> =>
     (await (await fetch(`${api.url}/metrics`)).text()).includes(`recsys_model_version_info{version="${version}"} 1`);
+
+  /** The data scientists' CLI as a user runs it (`npm run recsys -- ...`), against this test's API. */
+  const recsys = (...args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+    new Promise((resolve) => {
+      const proc = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'libs/admin-client/src/cli/recsys.ts'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, RECSYS_URL: api.url, ADMIN_TOKEN: TOKEN, SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+      });
+      let out = '';
+      let err = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      proc.on('exit', (code) => resolve({ code, out, err }));
+    });
 
   beforeAll(async () => {
     await fx.setUp();
@@ -229,14 +250,35 @@ describe('trainer and model registry', () => {
     expect(fs.existsSync(path.join(modelDir, '.jobs')) ? fs.readdirSync(path.join(modelDir, '.jobs')) : []).toEqual([]);
   });
 
-  it('two retrain requests at once run one after the other; a slot enqueued twice is one job', async () => {
+  it('two retrain requests at once (one full) run one after the other while the trainer stays responsive; a slot enqueued twice is one job', async () => {
     const [a, b] = await Promise.all([
-      admin<{ jobId: string }>('POST', '/v1/admin/retrain', { mode: 'incremental' }),
       admin<{ jobId: string }>('POST', '/v1/admin/retrain', {}),
+      admin<{ jobId: string }>('POST', '/v1/admin/retrain', { mode: 'full' }),
     ]);
     expect([a.status, b.status]).toEqual([202, 202]);
     expect(a.body.jobId).not.toBe(b.body.jobId);
-    await Promise.all([finished(a.body.jobId), finished(b.body.jobId)]);
+    // while the full retrain trains (in its worker thread), the trainer's event loop answers
+    let answeredWhileTraining = false;
+    await eventually(async () => {
+      const v = (await admin<JobView>('GET', `/v1/admin/jobs/${b.body.jobId}`)).body;
+      if (v.state === 'active') answeredWhileTraining = (await fetch(`${trainer!.url}/health/live`)).status === 200;
+      return answeredWhileTraining || v.state === 'completed' || v.state === 'failed';
+    }, 240_000, 20);
+    const [va, vb] = await Promise.all([finished(a.body.jobId), finished(b.body.jobId)]);
+    expect(answeredWhileTraining).toBe(true);
+    expect(va.state).toBe('completed');
+    expect(vb.state).toBe('completed');
+    // the full retrain learnt everything stored, from nothing, and went through the same gate
+    const full = (await admin<Record<string, any>>('GET', `/v1/admin/models/${vb.result!.modelVersion}`)).body;
+    expect(full.kind).toBe('full');
+    expect(full.parentVersion).toBeNull();
+    expect(Number(full.metrics.run.windowRows)).toBe(stored + shop.products.length);
+    expect(['promoted', 'rejected']).toContain(full.gate.decision);
+    expect(full.gate.against.kind).toBe('active');
+    const metrics = await (await fetch(`${trainer!.url}/metrics`)).text();
+    expect(metrics).toMatch(/recsys_training_runs_total\{kind="full",outcome="(published|rejected)"\} 1/);
+    expect(metrics).toMatch(/recsys_training_step_seconds_count\{kind="full"\} 1/);
+    expect(metrics).toMatch(/recsys_model_version_info\{version="v\d+"\} 1/);
     const [ja, jb] = await Promise.all([queue.getJob(a.body.jobId), queue.getJob(b.body.jobId)]);
     const [first, second] = [ja!, jb!].sort((x, y) => x.processedOn! - y.processedOn!);
     expect(second.processedOn!).toBeGreaterThanOrEqual(first.finishedOn!);
@@ -279,5 +321,29 @@ describe('trainer and model registry', () => {
     expect(mine.actor).toMatch(/^token:[0-9a-f]{12}$/);
     expect(mine.params).toEqual({ params: { version: expect.stringMatching(/^v\d+$/) } });
     expect(audit.body.find((e) => e.outcome === 'unauthorized')?.actor).toBe('anonymous');
+  });
+
+  it('the recsys CLI lists, shows, activates and retrains over the admin API, with non-zero exits on failure', async () => {
+    const all = await models();
+    const active = all.find((m) => m.status === 'active')!;
+    const rejected = all.find((m) => m.status === 'rejected')!;
+    const list = await recsys('models');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(new RegExp(`^${active.version}\\s+active\\s`, 'm'));
+    expect(list.out).toMatch(new RegExp(`^${rejected.version}\\s+rejected\\s`, 'm'));
+    const show = await recsys('show', rejected.version);
+    expect(show.code).toBe(0);
+    expect(show.out).toContain('rejected');
+    const refused = await recsys('activate', rejected.version);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('rejected_version');
+    const retrain = await recsys('retrain', '--wait');
+    expect([retrain.code, retrain.err.slice(-500)]).toEqual([0, expect.any(String)]);
+    expect(retrain.out).toMatch(/skipped|published|rejected/);
+    const audit = await recsys('audit', '--limit', '5', '--json');
+    expect(audit.code).toBe(0);
+    expect((JSON.parse(audit.out) as unknown[]).length).toBe(5);
+    expect(audit.out).not.toContain(TOKEN);
+    expect((await recsys('bogus-command')).code).toBe(2);
   });
 });
