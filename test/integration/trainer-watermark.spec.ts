@@ -18,8 +18,9 @@ describe('the trainer reads stored events by a transaction-id watermark', () => 
   const config = isolatedConfig();
   let ds: DataSource;
   let reader: StoredEventsReader;
-  const insert = (c: Client | DataSource, id: string, abusive = false) =>
-    c.query(`INSERT INTO interactions (event_id, type, user_id, item_id, ts, abusive) VALUES ($1, 'click', 'u', 'i', 1, $2)`, [id, abusive]);
+  const INSERT = `INSERT INTO interactions (event_id, type, user_id, item_id, ts, abusive) VALUES ($1, 'click', 'u', 'i', 1, $2)`;
+  const insert = (c: Client | DataSource, id: string, abusive = false): Promise<unknown> =>
+    c instanceof Client ? c.query(INSERT, [id, abusive]) : c.query(INSERT, [id, abusive]);
 
   // other writers on the same PostgreSQL cluster (other tests, other schemas) can hold the watermark back a while
   const watermarkPast = async (): Promise<bigint> => {
