@@ -220,6 +220,14 @@ describe('trainer and model registry', () => {
     const listed = await models();
     expect(listed.find((m) => m.version === child)?.status).toBe('candidate');
     expect(await eventually(() => apiSees(parent!), 5000, 100)).toBe(true);
+
+    // a process that missed the broadcast still converges: the pointer moved in PostgreSQL alone
+    await fx.query(`UPDATE model_versions SET status = 'candidate' WHERE status = 'active'`);
+    await fx.query(`UPDATE model_versions SET status = 'active' WHERE version = $1`, [child]);
+    expect(await eventually(() => apiSees(child), 5000, 100)).toBe(true);
+    await fx.query(`UPDATE model_versions SET status = 'candidate' WHERE status = 'active'`);
+    await fx.query(`UPDATE model_versions SET status = 'active' WHERE version = $1`, [parent]);
+    expect(await eventually(() => apiSees(parent!), 5000, 100)).toBe(true);
   });
 
   it('a trainer killed mid-step: the job is retried from its checkpoint, nothing partial is left, and the pointer moves only after the gate', async () => {
@@ -242,6 +250,8 @@ describe('trainer and model registry', () => {
     expect(view.result?.run.resumed).toBe(true);
     expect(view.result?.outcome).toBe('published');
     expect(await activeVersion()).toBe(view.result!.modelVersion);
+    // continued from the version rolled back to
+    expect((await admin<Record<string, any>>('GET', `/v1/admin/models/${view.result!.modelVersion}`)).body.parentVersion).toBe(active);
     // every version directory belongs to a row, none is half-written, the job's progress checkpoint is gone
     const rows = new Set((await models()).filter((m) => m.status !== 'retired').map((m) => m.version));
     const dirs = fs.readdirSync(modelDir).filter((n) => /^v\d+$/.test(n));
@@ -345,5 +355,18 @@ describe('trainer and model registry', () => {
     expect((JSON.parse(audit.out) as unknown[]).length).toBe(5);
     expect(audit.out).not.toContain(TOKEN);
     expect((await recsys('bogus-command')).code).toBe(2);
+  });
+
+  it('SIGTERM while a job trains: the trainer exits cleanly and the next trainer retries the job', async () => {
+    const job = await queue.add('full-retrain', { mode: 'full', trigger: { by: 'test' } }, { jobId: 'manual-00000000-0000-4000-8000-000000000004', attempts: 3, backoff: { type: 'fixed', delay: 500 } });
+    expect(await eventually(async () => (await job.getState()) === 'active', 120_000, 20)).toBe(true);
+    expect(await trainer!.stop('SIGTERM')).toBe(0);
+    trainer = null;
+    await startTrainer();
+    const view = await finished(job.id!);
+    expect(view.state).toBe('completed');
+    expect(view.attemptsMade).toBeGreaterThanOrEqual(1);
+    expect(['published', 'rejected']).toContain(view.result?.outcome);
+    expect(view.result?.run.chunks).toBeGreaterThanOrEqual(4); // 5,000 rows in chunks of about 1,000
   });
 });

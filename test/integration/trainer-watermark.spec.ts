@@ -84,7 +84,7 @@ describe('the trainer reads stored events by a transaction-id watermark', () => 
       for (const e of page.events) ids.push(e.eventId);
     }
     expect(ids.sort()).toEqual(expected.sort());
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(160);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(80);
     expect(sizes.filter((n) => n > 0).length).toBeGreaterThan(3);
   });
 });

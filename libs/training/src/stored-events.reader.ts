@@ -77,8 +77,8 @@ export class StoredEventsReader {
   }
 
   /**
-   * The rows of `[from, to)` in pages of about `pageRows` (a page never splits one transaction's rows, so a single
-   * larger transaction makes one larger page). Every row of the window is in exactly one page.
+   * The rows of `[from, to)` in pages of at most twice `pageRows` (a page never splits one transaction's rows, so a
+   * single larger transaction makes one larger page). Every row of the window is in exactly one page.
    */
   async *pages(from: bigint, to: bigint, pageRows: number): AsyncGenerator<EventPage> {
     let a = from;
@@ -95,7 +95,7 @@ export class StoredEventsReader {
         const b = a + step < to ? a + step : to;
         const page = await this.range(a, b);
         // far too many rows for one page: narrow the range and read it again (a one-id range is read whole)
-        if (page.rows > 4 * pageRows && b - a > 1n) {
+        if (page.rows > 2 * pageRows && b - a > 1n) {
           step = (b - a) / 4n > 0n ? (b - a) / 4n : 1n;
           continue;
         }

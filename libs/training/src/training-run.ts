@@ -196,7 +196,9 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
   let chunkIndex = chunksDone;
   let tr = Date.now();
   let finalEvents: MlEvent[] | null = null;
-  for await (const page of reader.pages(from, to, Math.min(spec.pageEvents, chunkRows))) {
+  // pages well below a chunk, so chunks come out near their size
+  const pageRows = Math.max(10, Math.min(spec.pageEvents, Math.ceil(chunkRows / 4)));
+  for await (const page of reader.pages(from, to, pageRows)) {
     for (const e of page.events) buffer.push(e);
     bufferRows += page.rows;
     if (page.end >= to) {
@@ -205,6 +207,8 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
       break;
     }
     if (bufferRows < chunkRows) continue;
+    // a short remainder joins this chunk: the last chunk holds the gate's slice and must not be a sliver
+    if (total - rowsDone - bufferRows < chunkRows / 2) continue;
     readSeconds += (Date.now() - tr) / 1000;
     const r = step(feed(sortWindow(buffer)));
     rowsDone += bufferRows;
