@@ -98,9 +98,9 @@ function crashOnce(spec: TrainingSpec): void {
  */
 export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader, progress: ProgressFn): Promise<TrainingRunOutcome> {
   const t0 = Date.now();
-  await selectBackend(spec.backend as Parameters<typeof selectBackend>[0], () => undefined);
+  const backend = await selectBackend(spec.backend as Parameters<typeof selectBackend>[0], () => undefined);
   const store = new ArtifactStore(spec.modelDir);
-  const run: Record<string, number | string | boolean> = { kind: spec.kind, resumed: false, chunks: 0 };
+  const run: Record<string, number | string | boolean> = { kind: spec.kind, backend: backend.name, resumed: false, chunks: 0 };
 
   // where to continue from
   const jobPath = store.jobCheckpointPath(spec.jobId);
@@ -150,7 +150,12 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
   const chunkRows = Math.ceil(total / nChunks);
 
   const popularity = new Map<number, number>();
-  const stepOpts = { selection: spec.selection, maxExamples: spec.selection === 'all' ? undefined : spec.budgetExamples };
+  // The budget bounds a run that continues the active model (the hourly step), shared by its chunks in proportion to
+  // their rows; a run from nothing (the first model, a full retrain) learns the whole history, each chunk within it.
+  const budgetFor = (rows: number): number | undefined => {
+    if (spec.selection === 'all') return undefined;
+    return fresh ? spec.budgetExamples : Math.max(1, Math.round((spec.budgetExamples * rows) / total));
+  };
   const reports: StepReport[] = [];
   let readSeconds = 0;
   let trainSeconds = 0;
@@ -173,7 +178,7 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
     }
     return out;
   };
-  const step = (examples: TrainExample[]): StepReport => {
+  const step = (examples: TrainExample[], rows: number): StepReport => {
     const ts = Date.now();
     if (spec.fault === 'shuffle-labels') {
       const rng = new Rng(7);
@@ -184,7 +189,7 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
         examples[j] = { ...examples[j], target: t };
       }
     }
-    const r = learner.step(examples, 1, stepOpts);
+    const r = learner.step(examples, 1, { selection: spec.selection, maxExamples: budgetFor(rows) });
     reports.push(r);
     trainSeconds += (Date.now() - ts) / 1000;
     return r;
@@ -201,7 +206,9 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
   for await (const page of reader.pages(from, to, pageRows)) {
     for (const e of page.events) buffer.push(e);
     bufferRows += page.rows;
-    if (page.end >= to) {
+    // the count is exact (every row below the watermark is committed): once it is read, this is the last chunk,
+    // whether or not the page's range reached the watermark
+    if (page.end >= to || rowsDone + bufferRows >= total) {
       readSeconds += (Date.now() - tr) / 1000;
       finalEvents = buffer;
       break;
@@ -210,7 +217,7 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
     // a short remainder joins this chunk: the last chunk holds the gate's slice and must not be a sliver
     if (total - rowsDone - bufferRows < chunkRows / 2) continue;
     readSeconds += (Date.now() - tr) / 1000;
-    const r = step(feed(sortWindow(buffer)));
+    const r = step(feed(sortWindow(buffer)), bufferRows);
     rowsDone += bufferRows;
     chunkIndex++;
     run.chunks = chunkIndex;
@@ -234,7 +241,7 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
       `the window holds too few first-time positives for the gate: it holds out at least ${spec.minPositives} (GATE_MIN_POSITIVES) and needs more to train on`,
     );
   }
-  const r = step(feed(events.slice(0, split.split)));
+  const r = step(feed(events.slice(0, split.split)), Math.max(1, Math.round((bufferRows * split.split) / Math.max(1, events.length))));
   if (spec.fault === 'crash-mid-step') crashOnce(spec);
   progress(0.85, 'step taken');
   run.pool = reports.reduce((s, x) => s + x.pool, 0);
