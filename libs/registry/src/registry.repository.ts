@@ -104,8 +104,17 @@ export class RegistryRepository {
    * Records a new version; with status `active` it becomes the active version in the same transaction (the one
    * active before goes back to `candidate`). Returns the version that was active before, when it changed.
    */
-  async insert(v: NewModelVersion): Promise<{ previous: string | null }> {
+  async insert(v: NewModelVersion, expectedActive?: string | null): Promise<{ previous: string | null; status: NewModelVersion['status']; reason: string | null }> {
     return this.ds.transaction(async (tx) => {
+      if (v.status === 'active' && expectedActive !== undefined) {
+        // the pointer moved while the run trained (an admin activation): the candidate descends from a version that
+        // is no longer active, so it is not promoted over that decision
+        const rows: { version: string }[] = await tx.query(`SELECT version FROM model_versions WHERE status = 'active' FOR UPDATE`);
+        const now = rows.length ? rows[0].version : null;
+        if (now !== expectedActive) {
+          v = { ...v, status: 'rejected', reason: `the active version changed from ${expectedActive ?? 'none'} to ${now ?? 'none'} while this candidate trained` };
+        }
+      }
       const previous = v.status === 'active' ? await this.demoteActive(tx) : null;
       await tx.query(
         `INSERT INTO model_versions (version, number, parent_version, kind, status, metrics, gate, reason, checksum, size_bytes,
@@ -129,7 +138,7 @@ export class RegistryRepository {
           v.jobId,
         ],
       );
-      return { previous };
+      return { previous, status: v.status, reason: v.reason };
     });
   }
 
@@ -137,10 +146,12 @@ export class RegistryRepository {
    * Makes `version` the active one in one transaction (rows locked, so two activations serialize). Returns the version
    * active before (null when none), or undefined when `version` does not exist.
    */
-  async activate(version: string): Promise<{ previous: string | null } | undefined> {
+  async activate(version: string): Promise<{ previous: string | null } | 'retired' | undefined> {
     return this.ds.transaction(async (tx) => {
       const rows: { status: ModelStatus }[] = await tx.query(`SELECT status FROM model_versions WHERE version = $1 FOR UPDATE`, [version]);
       if (!rows.length) return undefined;
+      // retired since the caller looked (retention ran in between): its files are gone
+      if (rows[0].status === 'retired') return 'retired';
       if (rows[0].status === 'active') return { previous: version };
       const previous = await this.demoteActive(tx);
       await tx.query(`UPDATE model_versions SET status = 'active', activated_at = now() WHERE version = $1`, [version]);
@@ -155,10 +166,17 @@ export class RegistryRepository {
     return rows.length ? rows[0].version : null;
   }
 
-  /** Marks versions retired (their files are deleted by the caller). */
-  async retire(versions: readonly string[]): Promise<void> {
-    if (!versions.length) return;
-    await this.ds.query(`UPDATE model_versions SET status = 'retired', retired_at = now() WHERE version = ANY($1::varchar[]) AND status <> 'active'`, [versions]);
+  /**
+   * Marks versions retired, except one that became active meanwhile; returns those retired (the caller deletes their
+   * files, and only theirs).
+   */
+  async retire(versions: readonly string[]): Promise<string[]> {
+    if (!versions.length) return [];
+    const res: [{ version: string }[], number] = await this.ds.query(
+      `UPDATE model_versions SET status = 'retired', retired_at = now() WHERE version = ANY($1::varchar[]) AND status <> 'active' RETURNING version`,
+      [versions],
+    );
+    return res[0].map((r) => r.version);
   }
 
   /** Versions that still have files (not retired), newest first. */

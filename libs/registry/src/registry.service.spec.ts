@@ -15,8 +15,10 @@ function fakeRepo(rows: { version: string; status: ModelStatus; parentVersion: s
   const repo = {
     withFiles: async () => rows.filter((r) => r.status !== 'retired').map(({ version, status, parentVersion }) => ({ version, status, parentVersion })),
     retire: async (vs: readonly string[]) => {
-      for (const r of rows) if (vs.includes(r.version)) r.status = 'retired';
-      retired.push(...vs);
+      const out = rows.filter((r) => vs.includes(r.version) && r.status !== 'active').map((r) => r.version);
+      for (const r of rows) if (out.includes(r.version)) r.status = 'retired';
+      retired.push(...out);
+      return out;
     },
     allVersions: async () => new Set(rows.map((r) => r.version)),
     get: async (v: string) => {

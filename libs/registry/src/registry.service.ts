@@ -77,6 +77,7 @@ export class RegistryService {
     }
     const moved = await this.repo.activate(version);
     if (!moved) throw new DomainError(404, 'unknown_version', `no model version ${version}`);
+    if (moved === 'retired') throw new DomainError(409, 'retired', `version ${version} is retired: its files were deleted`);
     const changed = moved.previous !== version;
     if (changed) {
       await this.broadcaster.publish(version);
@@ -85,10 +86,15 @@ export class RegistryService {
     return { version, previous: changed ? moved.previous : null, changed };
   }
 
-  /** Records a version the trainer built (its files already published); broadcasts it when it became active. */
-  async record(v: NewModelVersion): Promise<void> {
-    await this.repo.insert(v);
-    if (v.status === 'active') await this.broadcaster.publish(v.version);
+  /**
+   * Records a version the trainer built (its files already published) and broadcasts it when it became active. A
+   * promoted candidate whose base is no longer the active version (`expectedActive`) is stored as rejected instead;
+   * returns the status and reason stored.
+   */
+  async record(v: NewModelVersion, expectedActive?: string | null): Promise<{ status: NewModelVersion['status']; reason: string | null }> {
+    const out = await this.repo.insert(v, expectedActive);
+    if (out.status === 'active') await this.broadcaster.publish(v.version);
+    return { status: out.status, reason: out.reason };
   }
 
   /**
@@ -104,8 +110,7 @@ export class RegistryService {
       keep.add(active.version);
       if (active.parentVersion) keep.add(active.parentVersion);
     }
-    const retire = rows.filter((r) => !keep.has(r.version)).map((r) => r.version);
-    await this.repo.retire(retire);
+    const retire = await this.repo.retire(rows.filter((r) => !keep.has(r.version)).map((r) => r.version));
     for (const v of retire) this.store.remove(v);
     const known = await this.repo.allVersions();
     for (const dir of this.store.versionsOnDisk()) {

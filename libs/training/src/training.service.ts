@@ -89,7 +89,7 @@ export class TrainingService implements OnApplicationShutdown {
       const model = outcome.files?.[MODEL_FILE];
       const ckpt = outcome.files?.[CHECKPOINT_FILE];
       const metrics: Record<string, unknown> = { ...outcome.candidate, run: outcome.run };
-      await this.registry.record({
+      const stored = await this.registry.record({
         version: candidate,
         number: Number(candidate.slice(1)),
         parentVersion: data.mode === 'full' ? null : (active?.version ?? null),
@@ -105,18 +105,20 @@ export class TrainingService implements OnApplicationShutdown {
         cursor: outcome.cursor,
         trigger: data.trigger,
         jobId,
-      });
+      }, active?.version ?? null);
+      const published = stored.status === 'active';
+      const reason = published ? gate.reason : (stored.reason ?? gate.reason);
       this.store.removeJobCheckpoint(jobId);
       const retired = await this.registry.applyRetention();
       const seconds = (Date.now() - t0) / 1000;
-      this.metrics.trainingRuns.inc({ kind: data.mode, outcome: promoted ? 'published' : 'rejected' });
+      this.metrics.trainingRuns.inc({ kind: data.mode, outcome: published ? 'published' : 'rejected' });
       this.metrics.trainingStepSeconds.observe({ kind: data.mode }, seconds);
-      this.logger.log(`job ${jobId}: ${candidate} ${promoted ? 'published' : 'rejected'}: ${gate.reason}${retired.length ? `; retired ${retired.join(', ')}` : ''}`);
+      this.logger.log(`job ${jobId}: ${candidate} ${published ? 'published' : 'rejected'}: ${reason}${retired.length ? `; retired ${retired.join(', ')}` : ''}`);
       return {
-        outcome: promoted ? 'published' : 'rejected',
+        outcome: published ? 'published' : 'rejected',
         modelVersion: candidate,
         metrics: { ...outcome.candidate },
-        reason: gate.reason,
+        reason,
         run: { ...outcome.run, totalSeconds: seconds },
       };
     } catch (err) {
