@@ -194,3 +194,32 @@ describe('continual learner', () => {
     expect(disagree).toBeLessThanOrEqual(Math.max(1, 0.01 * queries.length));
   });
 });
+
+describe('a step with a budget in examples', () => {
+  it('trains at most the budget (chosen samples plus replay), choosing from a far larger pool by a uniform pre-sample', () => {
+    const events = shopStream(33);
+    const features = new FeatureState();
+    const learner = new ContinualLearner(features.catalog, { ...OPTS, teacher: false, replaySize: 1000 });
+    const samples = [];
+    for (const e of events) {
+      if (e.kind === 'product') {
+        features.apply(e);
+        learner.addProduct(features.catalog.index.get(e.itemId) as number);
+      } else if (isPositive(e)) {
+        samples.push(features.exampleFor(e));
+        features.apply(e);
+      }
+    }
+    // the first step fills the replay reservoir; the second has a pool of 700 for a budget of 150
+    learner.step(samples.slice(0, 700), 1, { selection: 'all' });
+    const r = learner.step(samples.slice(700, 1400), 1, { selection: 'active', maxExamples: 150 });
+    expect(r.accepted).toBe(true);
+    expect(r.pool).toBe(700);
+    // Poisson sampling around 100 chosen (150 / 1.5), each with half a replayed sample
+    expect(r.selected).toBeGreaterThan(60);
+    expect(r.selected).toBeLessThan(140);
+    expect(r.examples).toBeLessThanOrEqual(Math.ceil(r.selected * 1.5) + 1);
+    const all = learner.step(samples.slice(0, 300), 1, { selection: 'all', maxExamples: 10 });
+    expect(all.selected).toBe(300);
+  });
+});

@@ -67,6 +67,9 @@ export interface StepReport {
   reason?: string;
 }
 
+/** Active selection scores at most this many times its budget of samples (a uniform sample of a larger pool). */
+export const ACTIVE_PRESAMPLE = 4;
+
 /** Per-step choices of the caller (a trainer's configuration), over the learner's own options. */
 export interface StepOptions {
   /** Selection of the window's pool for this step; default the learner's `selection`. */
@@ -323,9 +326,28 @@ export class ContinualLearner {
     }
     let selected: TrainExample[] = pool;
     if (mode !== 'all' && budget < 1) {
-      const scores = mode === 'active' ? this.sampleScores(pool) : new Float64Array(pool.length).fill(1);
-      const sel = selectSamples(mode, scores, budget, this.rng);
-      selected = sel.indices.map((i, t) => ({ ...pool[i], weight: sel.weights[t] }));
+      // Scoring a sample costs a forward pass: a pool far beyond the budget is first narrowed to a uniform sample of
+      // ACTIVE_PRESAMPLE times the budget, and the loss-proportional choice is made within it. Uniform narrowing keeps
+      // every sample's inclusion probability proportional to its probability within the narrowed pool, so the 1/p
+      // weights (normalised per batch) stay right.
+      let candidates: readonly TrainExample[] = pool;
+      let within = budget;
+      const want = budget * pool.length;
+      if (mode === 'active' && pool.length > ACTIVE_PRESAMPLE * want) {
+        const m = Math.ceil(ACTIVE_PRESAMPLE * want);
+        const idx = Int32Array.from({ length: pool.length }, (_, i) => i);
+        for (let i = 0; i < m; i++) {
+          const j = i + this.rng.int(pool.length - i);
+          const t = idx[i];
+          idx[i] = idx[j];
+          idx[j] = t;
+        }
+        candidates = Array.from(idx.subarray(0, m).sort(), (i) => pool[i]);
+        within = want / m;
+      }
+      const scores = mode === 'active' ? this.sampleScores(candidates) : new Float64Array(candidates.length).fill(1);
+      const sel = selectSamples(mode, scores, within, this.rng);
+      selected = sel.indices.map((i, t) => ({ ...candidates[i], weight: sel.weights[t] }));
     }
     report.selected = selected.length;
     // the memory weight is chosen on window samples not learned from yet: for a small (hourly) window, a few of its
