@@ -39,10 +39,11 @@ api="http://127.0.0.1:${PORT:-3000}"
 for _ in $(seq 1 120); do curl -fs "$api/health/live" >/dev/null 2>&1 && break; sleep 0.5; done
 step "running"
 cat <<TXT
-  API            $api            (POST /v1/events, GET /v1/admin/ingest/stats)
+  API            $api            (POST /v1/events, /v1/admin/*: retrain, jobs, models, audit)
   ingest         http://127.0.0.1:${INGEST_PORT:-3001}/metrics
   trainer        http://127.0.0.1:${TRAINER_PORT:-3002}/metrics
   admin token    $ADMIN_TOKEN
+  CLI            ADMIN_TOKEN=$ADMIN_TOKEN npm run recsys -- models
   Ctrl-C stops the services; \`npm run infra:down\` stops Kafka.
 TXT
 wait -n "${pids[@]}" || true

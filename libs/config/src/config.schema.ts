@@ -63,7 +63,8 @@ export const CONFIG_SCHEMA = z.object({
     .refine((s) => s.trim().split(/\s+/).length >= 5 && s.trim().split(/\s+/).length <= 6, 'a cron pattern of 5 or 6 fields'),
   /**
    * Most examples one training step trains its student on (the window's samples chosen plus replay); a window holding
-   * more is subsampled by TRAIN_SELECTION. Default 300,000 (about 90 s of the distilled step on 2 cores, see README).
+   * more is subsampled by TRAIN_SELECTION. Default 300,000: about 200 s of an hourly step on a 2-core machine (the
+   * `trainer` bench in the README), an eighth of the hour with reading, gate and artifact.
    */
   TRAIN_BUDGET_EXAMPLES: positiveInt.default(300_000),
   /** How a window larger than the budget is subsampled: `active` (loss-proportional, importance-weighted), `random` or `all` (no budget). Default `active`. */
