@@ -20,7 +20,14 @@ export async function ensureTopics(kafka: Kafka, config: Pick<AppConfig, 'KAFKA_
       { topic: topics.deadLetter, numPartitions: 1, replicationFactor: 1 },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length === 0) return false;
-    const created = await admin.createTopics({ waitForLeaders: true, topics: wanted });
+    let created = true;
+    try {
+      created = await admin.createTopics({ waitForLeaders: true, topics: wanted });
+    } catch (err) {
+      // kafkajs waits for the new topics' leaders retrying only LEADER_NOT_AVAILABLE, while a KRaft broker busy with
+      // other topics may answer "does not host this topic-partition" for a moment: the topics exist, so wait below
+      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+    }
     // A KRaft broker may answer "does not host this topic-partition" for a moment after creation.
     const names = Object.values(topics);
     for (let attempt = 1; ; attempt++) {
