@@ -26,7 +26,7 @@ export class MetricsService {
 
   readonly modelVersionInfo = new Gauge({
     name: 'recsys_model_version_info',
-    help: 'The model version this process serves (value 1).',
+    help: 'The active model version as this process last read it from the registry (value 1).',
     labelNames: ['version'] as const,
     registers: [this.registry],
   });
