@@ -12,6 +12,8 @@ export {
   type ServingEvaluation,
 } from './serving-model';
 export {
+  decodeArtifact,
+  type ArtifactTree,
   ArtifactKindError,
   ArtifactSchemaError,
   SERVING_ARTIFACT_KIND,

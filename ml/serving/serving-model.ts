@@ -131,6 +131,14 @@ export class ServingModel {
     return new ServingModel(buildArtifact(model, precision, meta, memory, build));
   }
 
+  /**
+   * A serving model over an artifact already decoded (by `decodeArtifact`, e.g. in a worker thread that verified it and
+   * passed the tree over by structured clone): what remains is building the lookup tables.
+   */
+  static fromTree(tree: ArtifactTree): ServingModel {
+    return new ServingModel(tree);
+  }
+
   /** Parses an artifact (no tower runs). Throws ChecksumError, ArtifactKindError or ArtifactSchemaError. */
   static load(buf: Buffer): ServingModel {
     return new ServingModel(decodeArtifact(buf));

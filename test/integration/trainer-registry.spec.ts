@@ -11,9 +11,8 @@ import path from 'node:path';
 import { bullConnection } from '@recsys/jobs';
 import { generateShop, type MlEvent } from '@recsys/ml';
 import { IngestFixture } from '../support/ingest-fixture';
+import { ShopSender } from '../support/shop-sender';
 import { ROOT, RunningService, startService } from '../support/services';
-import { contractJson } from '../support/stored-shop';
-import { produce } from '../support/events';
 import { eventually, isolatedConfig } from '../support/test-env';
 
 const TOKEN = 'trainer-test-token';
@@ -66,23 +65,9 @@ describe('trainer and model registry', () => {
   const batchA = clicks.slice(0, Math.floor(clicks.length * 0.5));
   const batchB = clicks.slice(batchA.length, Math.floor(clicks.length * 0.7));
   const batchC = clicks.slice(batchA.length + batchB.length);
-  let stored = 0;
 
-  const send = async (events: MlEvent[]) => {
-    const products = events.filter((e) => e.kind === 'product');
-    const interactions = events.filter((e) => e.kind === 'interaction');
-    if (products.length) await produce(fx.kafka, fx.topics.products, products.map((e) => ({ key: e.itemId, value: JSON.stringify(contractJson(e)) })));
-    await produce(fx.kafka, fx.topics.interactions, interactions.map((e) => ({ key: (e as { userId: string }).userId, value: JSON.stringify(contractJson(e)) })));
-    stored += interactions.length;
-    const totals = await fx.waitForTotals({ interactions: stored, products: shop.products.length });
-    expect(totals.interactions).toBe(stored);
-    // and below the trainer's watermark (another writer on the cluster can hold it back for a moment)
-    const settled = await eventually(async () => {
-      const [r] = await fx.query<{ ok: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > (SELECT max(txid) FROM interactions) AS ok`);
-      return r.ok;
-    }, 60_000, 50);
-    expect(settled).toBe(true);
-  };
+  const sender = new ShopSender(fx, shop.products.length);
+  const send = (events: MlEvent[]) => sender.send(events);
 
   const admin = async <T>(method: string, route: string, body?: unknown, token: string | null = TOKEN): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${api.url}${route}`, {
@@ -282,7 +267,7 @@ describe('trainer and model registry', () => {
     const full = (await admin<Record<string, any>>('GET', `/v1/admin/models/${vb.result!.modelVersion}`)).body;
     expect(full.kind).toBe('full');
     expect(full.parentVersion).toBeNull();
-    expect(Number(full.metrics.run.windowRows)).toBe(stored + shop.products.length);
+    expect(Number(full.metrics.run.windowRows)).toBe(sender.stored + shop.products.length);
     expect(['promoted', 'rejected']).toContain(full.gate.decision);
     expect(full.gate.against.kind).toBe('active');
     const metrics = await (await fetch(`${trainer!.url}/metrics`)).text();

@@ -7,12 +7,14 @@ import { JobsModule } from '@recsys/jobs';
 import { MessagingModule } from '@recsys/messaging';
 import { ObservabilityModule } from '@recsys/observability';
 import { RegistryModule } from '@recsys/registry';
+import { ScoringModule } from '@recsys/scoring';
 import { StorageModule } from '@recsys/storage';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminIngestController } from './admin-ingest.controller';
 import { AdminModelsController } from './admin-models.controller';
 import { AdminTrainingController } from './admin-training.controller';
 import { EventsController } from './events.controller';
+import { RecommendationsController } from './recommendations.controller';
 
 /** The scoring, events, admin and dashboard API (port `PORT`). */
 @Module({})
@@ -30,8 +32,9 @@ export class ApiModule {
         RegistryModule,
         JobsModule,
         AuthModule,
+        ScoringModule,
       ],
-      controllers: [EventsController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController],
+      controllers: [EventsController, RecommendationsController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController],
     };
   }
 }

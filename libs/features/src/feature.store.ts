@@ -236,6 +236,16 @@ export class FeatureStore {
     return { users, max, mean: users ? total / users : 0 };
   }
 
+  /** The most positives on the newest day with events (the cold-start fallback), best first. */
+  async popularItems(limit: number): Promise<{ itemId: string; score: number }[]> {
+    const day = await this.redis.get(this.keys.newestDay);
+    if (day === null) return [];
+    const flat = await this.redis.zrevrange(this.keys.popularDay(Number(day)), 0, limit - 1, 'WITHSCORES');
+    const out: { itemId: string; score: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ itemId: flat[i], score: Number(flat[i + 1]) });
+    return out;
+  }
+
   /** Records which model version served a request, for CTR attribution. */
   async recordServing(requestId: string, modelVersion: string): Promise<void> {
     await this.redis.set(this.keys.servingRecord(requestId), modelVersion, 'EX', SERVING_RECORD_TTL_S);

@@ -46,6 +46,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly modelLoadFailures = new Counter({
+    name: 'recsys_model_load_failures_total',
+    help: 'Model artifacts that could not be loaded (missing, corrupt, failing their checksum or sanity query); the process kept serving the model it had.',
+    registers: [this.registry],
+  });
+
   readonly impressions = new Counter({
     name: 'recsys_impressions_total',
     help: 'Impressions attributed to a model version through requestId.',

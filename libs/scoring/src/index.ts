@@ -1,0 +1,5 @@
+export * from './model-loader';
+export * from './model-holder.service';
+export * from './recommendation.query';
+export * from './recommendation.service';
+export * from './scoring.module';

@@ -1,0 +1,33 @@
+import { z } from 'zod/v4';
+
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((s) => !s.includes('\u0000'), 'must not contain U+0000');
+
+/** `GET /v1/recommendations?userId=U&k=10[&exclude=id1,id2]` (CONTRACT section 4). */
+export const RECOMMENDATIONS_QUERY = z.object({
+  userId: id,
+  k: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, 'k must be an integer from 1 to 100')
+    .transform(Number)
+    .refine((k) => k >= 1 && k <= 100, 'k must be an integer from 1 to 100')
+    .default(10),
+  exclude: z
+    .string()
+    .max(100 * 129)
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(id).max(100, 'at most 100 excluded items'))
+    .default([]),
+});
+export type RecommendationsQuery = z.infer<typeof RECOMMENDATIONS_QUERY>;
+
+/** An answer of `GET /v1/recommendations`. */
+export interface RecommendationsAnswer {
+  requestId: string;
+  /** The version that ranked, or `fallback:popular` before the first model (or for a model that knows no item yet). */
+  modelVersion: string;
+  items: { itemId: string; score: number }[];
+}
