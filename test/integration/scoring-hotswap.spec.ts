@@ -114,6 +114,41 @@ describe('scoring API and hot swap', () => {
     expect(await eventually(async () => !(await recommend('userId=u-7&k=20')).body.items.some((i) => i.itemId === top), 10_000, 50)).toBe(true);
   });
 
+  it('ranks given items by the served model\'s own scores, unknown ones last; similar items by the item vectors; bad bodies get a 4xx', async () => {
+    const rec = await recommend('userId=u-9&k=5');
+    const ids = rec.body.items.map((i) => i.itemId);
+    const seenOne = shop.interactions.find((e) => e.userId === 'u-9')!.itemId;
+    const res = await fetch(`${api.url}/v1/rank`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'u-9', itemIds: ['no-such-item', ...[...ids].reverse(), seenOne] }),
+    });
+    expect(res.status).toBe(200);
+    const ranked = (await res.json()) as Answer;
+    expect(ranked.modelVersion).toBe(rec.body.modelVersion);
+    expect(ranked.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ranked.items).toHaveLength(ids.length + 2);
+    expect(ranked.items[ranked.items.length - 1]).toEqual({ itemId: 'no-such-item', score: -1e9 });
+    const scores = ranked.items.slice(0, -1).map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    // the same full score as the recommendation's re-scoring
+    for (const r of rec.body.items) expect(ranked.items.find((i) => i.itemId === r.itemId)!.score).toBeCloseTo(r.score, 4);
+    for (const bad of [{}, { userId: 'u-9' }, { userId: 'u-9', itemIds: [] }, { userId: 'u-9', itemIds: Array.from({ length: 1001 }, (_, i) => `x${i}`) }, { userId: 'u-9', itemIds: ['a'], extra: 1 }]) {
+      const r = await fetch(`${api.url}/v1/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bad) });
+      expect(r.status).toBe(400);
+    }
+    const similar = await fetch(`${api.url}/v1/items/sku-2-3/similar?k=5`);
+    expect(similar.status).toBe(200);
+    const sim = (await similar.json()) as { modelVersion: string; items: { itemId: string; score: number }[] };
+    expect(sim.modelVersion).toBe(rec.body.modelVersion);
+    expect(sim.items).toHaveLength(5);
+    expect(sim.items.map((i) => i.itemId)).not.toContain('sku-2-3');
+    // items of the same category share title words and buyers: most neighbours are from it
+    expect(sim.items.filter((i) => i.itemId.startsWith('sku-2-')).length).toBeGreaterThanOrEqual(3);
+    expect((await fetch(`${api.url}/v1/items/nothing-like-it/similar`)).status).toBe(404);
+    expect((await fetch(`${api.url}/v1/items/sku-2-3/similar?k=0`)).status).toBe(400);
+  });
+
   it('swaps versions under concurrent requests: no request fails and every answer is exactly its version\'s', async () => {
     await send(shop.interactions.slice(half));
     const before = await recommend('userId=u-1');

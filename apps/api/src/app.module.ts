@@ -14,6 +14,7 @@ import { AdminIngestController } from './admin-ingest.controller';
 import { AdminModelsController } from './admin-models.controller';
 import { AdminTrainingController } from './admin-training.controller';
 import { EventsController } from './events.controller';
+import { RankingController } from './ranking.controller';
 import { RecommendationsController } from './recommendations.controller';
 
 /** The scoring, events, admin and dashboard API (port `PORT`). */
@@ -34,7 +35,7 @@ export class ApiModule {
         AuthModule,
         ScoringModule,
       ],
-      controllers: [EventsController, RecommendationsController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController],
+      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController],
     };
   }
 }

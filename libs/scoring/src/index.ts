@@ -3,3 +3,4 @@ export * from './model-holder.service';
 export * from './recommendation.query';
 export * from './recommendation.service';
 export * from './scoring.module';
+export * from './ranking.service';

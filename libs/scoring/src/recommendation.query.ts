@@ -31,3 +31,25 @@ export interface RecommendationsAnswer {
   modelVersion: string;
   items: { itemId: string; score: number }[];
 }
+
+/** `POST /v1/rank` `{"userId", "itemIds": [...up to 1000]}`. */
+export const RANK_BODY = z
+  .object({
+    userId: id,
+    itemIds: z.array(id, { error: 'itemIds must be an array of item ids' }).min(1, 'itemIds must not be empty').max(1000, 'at most 1000 itemIds'),
+  })
+  .strict();
+export type RankBody = z.infer<typeof RANK_BODY>;
+
+/** `GET /v1/items/{itemId}/similar?k=10`. */
+export const SIMILAR_QUERY = z.object({
+  itemId: id,
+  k: RECOMMENDATIONS_QUERY.shape.k,
+});
+export type SimilarQuery = z.infer<typeof SIMILAR_QUERY>;
+
+/** An answer of `GET /v1/items/{itemId}/similar`. */
+export interface SimilarAnswer {
+  modelVersion: string;
+  items: { itemId: string; score: number }[];
+}
