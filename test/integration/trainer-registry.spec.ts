@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bullConnection } from '@recsys/jobs';
+import { bullConnection, TrainingQueue } from '@recsys/jobs';
 import { generateShop, type MlEvent } from '@recsys/ml';
 import { IngestFixture } from '../support/ingest-fixture';
 import { ShopSender } from '../support/shop-sender';
@@ -55,6 +55,8 @@ describe('trainer and model registry', () => {
   });
   const fx = new IngestFixture(config);
   const queue = new Queue('training', { connection: bullConnection(config), prefix: `${config.REDIS_PREFIX}:bull` });
+  // the services' own producer side of the queue, over this test's connection
+  const training = new TrainingQueue(queue, config);
   let api: RunningService;
   let ingest: RunningService;
   let trainer: RunningService | null = null;
@@ -131,7 +133,7 @@ describe('trainer and model registry', () => {
     await startTrainer({ TRAIN_SCHEDULE: '*/2 * * * * *' });
     expect(await eventually(async () => (await activeInDatabase()) !== null, 240_000, 500)).toBe(true);
     // no more scheduled slots: the later scenarios enqueue their own jobs
-    await queue.removeJobScheduler('incremental-step');
+    await training.unschedule();
     await queue.drain(true);
     expect(await eventually(async () => (await queue.getActiveCount()) === 0, 240_000, 200)).toBe(true);
     await trainer!.stop();
@@ -282,11 +284,11 @@ describe('trainer and model registry', () => {
     const [first, second] = [ja!, jb!].sort((x, y) => x.processedOn! - y.processedOn!);
     expect(second.processedOn!).toBeGreaterThanOrEqual(first.finishedOn!);
 
-    const slot = { mode: 'incremental', trigger: { by: 'schedule' } };
-    const x = await queue.add('incremental-step', slot, { jobId: 'slot-1767225600000' });
-    const y = await queue.add('incremental-step', slot, { jobId: 'slot-1767225600000' });
-    expect(y.id).toBe(x.id);
-    await finished(x.id!);
+    const x = await training.enqueueSlot(1767225600000);
+    const y = await training.enqueueSlot(1767225600000);
+    expect(x).toBe('slot-1767225600000');
+    expect(y).toBe(x);
+    await finished(x);
     const slotJobs = (await queue.getJobs(['completed', 'failed', 'active', 'waiting'])).filter((j) => j.id === 'slot-1767225600000');
     expect(slotJobs).toHaveLength(1);
   });

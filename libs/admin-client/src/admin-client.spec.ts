@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminApiError, AdminClient, AdminNetworkError } from './index';
-import { AUDIT, JOB_ID, jobAt, MODEL_V3, MODELS } from './testing/admin-api.fixtures';
-import { apiError, FAKE_TOKEN, FakeAdminApi, startFakeAdminApi } from './testing/fake-admin-api';
+import { activateV3, AUDIT, JOB_ID, jobAt, MODEL_V3, MODELS } from './testing/admin-api.fixtures';
+import { FAKE_TOKEN, FakeAdminApi, startFakeAdminApi } from './testing/fake-admin-api';
 
 describe('AdminClient', () => {
   let api: FakeAdminApi;
@@ -16,10 +16,7 @@ describe('AdminClient', () => {
       'GET /v1/admin/jobs': { body: [jobAt('active', 0.5)] },
       'GET /v1/admin/models': { body: MODELS },
       'GET /v1/admin/models/v3': { body: MODEL_V3 },
-      'POST /v1/admin/models/v3/activate': (req) =>
-        (req.body as { force?: boolean }).force
-          ? { body: { version: 'v3', previous: 'v2', changed: true, status: 'active' } }
-          : apiError(409, 'version_rejected', 'v3 was rejected by the gate; pass {"force": true} to activate it anyway'),
+      'POST /v1/admin/models/v3/activate': activateV3,
       'GET /v1/admin/audit': { body: AUDIT },
       'GET /v1/admin/models/v500': { status: 500, raw: 'Internal Server Error' },
     });
@@ -66,7 +63,7 @@ describe('AdminClient', () => {
   it('sends {"force": true} only when activation is forced', async () => {
     const refused = await client.activate('v3').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AdminApiError);
-    expect(refused).toMatchObject({ status: 409, code: 'version_rejected', url: `${api.url}/v1/admin/models/v3/activate` });
+    expect(refused).toMatchObject({ status: 409, code: 'rejected_version', url: `${api.url}/v1/admin/models/v3/activate` });
     await expect(client.activate('v3', true)).resolves.toEqual({ version: 'v3', previous: 'v2', changed: true, status: 'active' });
     expect(api.requests.map((r) => r.body)).toEqual([{}, { force: true }]);
   });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AUDIT, JOB_ID, jobAt, MODEL_V3, MODELS } from '../testing/admin-api.fixtures';
-import { apiError, FAKE_TOKEN, FakeAdminApi, FakeRoutes, sequence, startFakeAdminApi } from '../testing/fake-admin-api';
+import { activateV3, AUDIT, JOB_ID, jobAt, MODEL_V3, MODELS } from '../testing/admin-api.fixtures';
+import { FAKE_TOKEN, FakeAdminApi, FakeRoutes, sequence, startFakeAdminApi } from '../testing/fake-admin-api';
 import { CliIo, POLL_INTERVAL_MS, runCli } from './recsys';
 
 interface Run {
@@ -38,10 +38,7 @@ function routes(): FakeRoutes {
     'GET /v1/admin/jobs': { body: [jobAt('active', 0.5), { ...jobAt('failed', 0.2), jobId: FAILED_JOB, data: { mode: 'full', trigger: { by: 'schedule' } } }] },
     'GET /v1/admin/models': { body: MODELS },
     'GET /v1/admin/models/v3': { body: MODEL_V3 },
-    'POST /v1/admin/models/v3/activate': (req) =>
-      (req.body as { force?: boolean }).force
-        ? { body: { version: 'v3', previous: 'v2', changed: true, status: 'active' } }
-        : apiError(409, 'version_rejected', 'v3 was rejected by the gate; pass {"force": true} to activate it anyway'),
+    'POST /v1/admin/models/v3/activate': activateV3,
     'POST /v1/admin/models/v2/activate': { body: { version: 'v2', previous: 'v2', changed: false, status: 'active' } },
     'GET /v1/admin/audit': { body: AUDIT },
   };
@@ -114,7 +111,7 @@ describe('recsys CLI', () => {
 
   it('activate: refuses a rejected version without --force and activates it with', async () => {
     const refused = await cli(api, ['activate', 'v3']);
-    expect(refused).toMatchObject({ code: 1, stdout: '', stderr: 'error: version_rejected: v3 was rejected by the gate; pass {"force": true} to activate it anyway\n' });
+    expect(refused).toMatchObject({ code: 1, stdout: '', stderr: 'error: rejected_version: version v3 was rejected by the gate; send {"force": true} to activate it anyway\n' });
     const forced = await cli(api, ['activate', 'v3', '--force']);
     expect(forced).toMatchObject({ code: 0, stdout: 'v3 is active (was v2)\n' });
     expect((await cli(api, ['activate', 'v2'])).stdout).toBe('v2 was active already\n');

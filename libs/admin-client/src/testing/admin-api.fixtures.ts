@@ -1,4 +1,5 @@
 import type { AuditEntry, JobView, ModelDetail, ModelSummary } from '../admin-api.types';
+import { apiError, type FakeAnswer, type SeenRequest } from './fake-admin-api';
 
 // Canned answers of the admin API, shaped as the real one answers (CONTRACT section 4).
 
@@ -85,3 +86,10 @@ export const AUDIT: AuditEntry[] = [
   { at: '2025-03-02T11:00:00.500Z', actor: 'token:0a1b2c3d4e5f', action: 'retrain', params: { mode: 'incremental' }, outcome: 'ok', status: 202 },
   { at: '2025-03-02T10:59:00.000Z', actor: 'anonymous', action: 'models.list', params: {}, outcome: 'unauthorized', status: 401 },
 ];
+
+/** `POST /v1/admin/models/v3/activate`: v3 is rejected, so it is refused (as the API refuses it) unless forced. */
+export function activateV3(req: SeenRequest): FakeAnswer {
+  return (req.body as { force?: boolean }).force
+    ? { body: { version: 'v3', previous: 'v2', changed: true, status: 'active' } }
+    : apiError(409, 'rejected_version', 'version v3 was rejected by the gate; send {"force": true} to activate it anyway');
+}
