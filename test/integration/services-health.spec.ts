@@ -16,7 +16,7 @@ describe('every service boots, answers health and metrics, and stops cleanly on 
     try {
       const live = await fetch(`${svc.url}/health/live`);
       expect(live.status).toBe(200);
-      expect(await live.json()).toEqual({ status: 'ok' });
+      expect(await live.json()).toEqual({ status: 'ok', pid: expect.any(Number) });
 
       const ready = await fetch(`${svc.url}/health/ready`);
       const body = (await ready.json()) as { status: string; checks: Record<string, { ok: boolean }> };

@@ -22,6 +22,8 @@ export function isolatedConfig(overrides: ConfigInput = {}): AppConfig {
     LOG_LEVEL: 'warn',
     // a killed consumer's partitions move after this, not after the 30 s default (tests kill and restart services)
     KAFKA_SESSION_TIMEOUT_MS: '10000',
+    // one API process per test unless a test asks for a cluster (the machine's cores are shared by the whole suite)
+    API_WORKERS: '1',
     ...overrides,
   });
 }

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { runService } from '@recsys/observability';
-import { ApiModule } from './app.module';
+import { runClusteredService } from '@recsys/observability';
 
-runService('api', (config) => ApiModule.forRoot(config), (config) => config.PORT);
+// The root module is loaded lazily: a cluster's primary only supervises workers and never needs it.
+runClusteredService(
+  'api',
+  async (config) => (await import('./app.module')).ApiModule.forRoot(config),
+  (config) => config.PORT,
+  (config) => config.API_WORKERS,
+);

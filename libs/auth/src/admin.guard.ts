@@ -1,13 +1,13 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { DomainError } from '@recsys/observability';
 import { AuditService, tokenFingerprint } from './audit.service';
 import { auditAction, requestParams } from './audit.interceptor';
 
 /** The request of an admin call, with the caller's fingerprint once the guard let it through. */
-export interface AdminRequest extends Request {
+export interface AdminRequest extends FastifyRequest {
   adminActor?: string;
 }
 

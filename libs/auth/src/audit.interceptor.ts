@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { DomainError } from '@recsys/observability';
 import { AuditService } from './audit.service';
@@ -16,16 +16,20 @@ const reflector = new Reflector();
 export function auditAction(context: ExecutionContext): string {
   const named = reflector.get<string | undefined>(AUDIT_ACTION, context.getHandler());
   if (named) return named;
-  const req = context.switchToHttp().getRequest<Request>();
-  return `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? req.path}`.slice(0, 64);
+  const req = context.switchToHttp().getRequest<FastifyRequest>();
+  return `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`.slice(0, 64);
+}
+
+function nonEmpty(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.keys(value).length > 0;
 }
 
 /** What an admin call asked for: route parameters, query and body (credentials are dropped when recorded). */
-export function requestParams(req: Request): Record<string, unknown> {
+export function requestParams(req: Pick<FastifyRequest, 'params' | 'query' | 'body'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (req.params && Object.keys(req.params).length) out.params = { ...req.params };
-  if (req.query && Object.keys(req.query).length) out.query = { ...req.query };
-  if (req.body && typeof req.body === 'object' && Object.keys(req.body as object).length) out.body = req.body;
+  if (nonEmpty(req.params)) out.params = { ...req.params };
+  if (nonEmpty(req.query)) out.query = { ...req.query };
+  if (nonEmpty(req.body)) out.body = req.body;
   return out;
 }
 
@@ -35,10 +39,10 @@ export class AuditInterceptor implements NestInterceptor {
   constructor(private readonly audit: AuditService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request & { adminActor?: string }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { adminActor?: string }>();
     const base = () => ({ actor: req.adminActor ?? 'anonymous', action: auditAction(context), params: requestParams(req) });
     return next.handle().pipe(
-      mergeMap((result: unknown) => from(this.audit.record({ ...base(), outcome: 'ok', status: context.switchToHttp().getResponse<{ statusCode: number }>().statusCode }).then(() => result))),
+      mergeMap((result: unknown) => from(this.audit.record({ ...base(), outcome: 'ok', status: context.switchToHttp().getResponse<FastifyReply>().statusCode }).then(() => result))),
       catchError((err: unknown) => {
         const status = err instanceof DomainError ? err.status : err instanceof HttpException ? err.getStatus() : 500;
         const outcome = err instanceof DomainError ? err.code : status >= 500 ? 'internal' : `http_${status}`;

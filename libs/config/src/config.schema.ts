@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -95,6 +96,16 @@ export const CONFIG_SCHEMA = z.object({
   MODEL_KEEP: z.coerce.number().int().min(0).default(10),
   /** How often a process re-reads the active version from PostgreSQL besides the Redis broadcast (ms). Default 2000. */
   REGISTRY_POLL_MS: positiveInt.min(50).default(2000),
+  /** API processes (a Node cluster) behind PORT; 1 runs the API in the process itself. Default: the number of cores. */
+  API_WORKERS: positiveInt.max(256).default(availableParallelism()),
+  /**
+   * Key that signs the request ids of recommendation answers (so an impression or click carrying one is attributed to
+   * the version that served it, and a client cannot forge another version's). Default: unset, and the processes share a
+   * random key kept in PostgreSQL (`service_secrets`), created by the first process that needs it.
+   */
+  REQUEST_ID_SECRET: z.string().min(16, 'REQUEST_ID_SECRET must be at least 16 characters').optional(),
+  /** Half-life (hours of event time) of the trending scores that answer users without positives. Default 3. */
+  TRENDING_HALF_LIFE_HOURS: z.coerce.number().gt(0).max(24 * 30).default(3),
   /** TensorFlow.js backend: `auto` tries tensorflow-gpu, tensorflow, wasm, cpu. */
   ML_BACKEND: z.enum(['auto', ...ML_BACKENDS]).default('auto'),
   /** Length of `imageEmbedding` in product events; 0 disables image features. */

@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { ReadinessService } from '@recsys/observability';
@@ -12,13 +12,23 @@ export const REDIS = Symbol('REDIS');
  * (ingestion goes on into PostgreSQL and the features catch up later) instead of waiting forever.
  */
 export function createRedis(config: Pick<AppConfig, 'REDIS_URL' | 'REDIS_COMMAND_TIMEOUT_MS'>): Redis {
-  return new Redis(config.REDIS_URL, {
+  const redis = new Redis(config.REDIS_URL, {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
+  // connection errors are the callers' to handle (their commands fail); logged here at most every 10 s
+  const logger = new Logger('redis');
+  let lastLog = 0;
+  redis.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLog < 10_000) return;
+    lastLog = now;
+    logger.warn(`connection: ${err.message}`);
+  });
+  return redis;
 }
 
 @Injectable()

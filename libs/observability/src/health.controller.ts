@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
 
@@ -11,19 +11,21 @@ export class HealthController {
     private readonly metrics: MetricsService,
   ) {}
 
+  /** Liveness, with the answering process's pid (an API cluster's workers can be told apart). */
   @Get('health/live')
   @HttpCode(200)
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  live(): { status: 'ok'; pid: number } {
+    return { status: 'ok', pid: process.pid };
   }
 
   @Get('health/ready')
-  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; checks: object }> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; checks: object }> {
     const report = await this.readiness.report();
-    res.status(report.ready ? 200 : 503);
+    reply.code(report.ready ? 200 : 503);
     return { status: report.ready ? 'ok' : 'unavailable', checks: report.checks };
   }
 
+  /** The process's metrics, or the whole cluster's when it is a worker of an API cluster. */
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metricsText(): Promise<string> {

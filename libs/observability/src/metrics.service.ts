@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { clusterMetricsText, joinClusterMetrics } from './cluster-metrics';
+import { DomainError } from './http-errors';
 
 /**
  * The Prometheus metrics of one process (CONTRACT section 5), in its own registry so tests can
- * run several services in one process without clashes.
+ * run several services in one process without clashes. In a worker of an API cluster the registry
+ * joins the primary's aggregation: counters and histograms sum over the workers, and each gauge
+ * names the `aggregator` whose result means the same for the cluster as for one process.
  */
 @Injectable()
 export class MetricsService {
@@ -28,6 +32,8 @@ export class MetricsService {
     name: 'recsys_model_version_info',
     help: 'The active model version as this process last read it from the registry (value 1).',
     labelNames: ['version'] as const,
+    // 1 in every worker that serves the version: the cluster serves it (1), not N times
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -70,12 +76,14 @@ export class MetricsService {
     name: 'recsys_ingest_consumer_lag_messages',
     help: 'Messages behind the newest offset, by topic.',
     labelNames: ['topic'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 
   readonly consumerStalled = new Gauge({
     name: 'recsys_ingest_consumer_stalled',
     help: '1 while lag grows and nothing is consumed (watchdog), else 0.',
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -99,12 +107,31 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly unattributed = new Counter({
+    name: 'recsys_ingest_unattributed_total',
+    help: 'Interactions stored without a model version although they carried a requestId: `unsigned` (not a request id of this service) or `bad_signature` (forged or signed with another key).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  readonly productBroadcastFailures = new Counter({
+    name: 'recsys_ingest_product_broadcast_failures_total',
+    help: 'Committed batches whose product changes could not be published on Redis (the API processes read them from PostgreSQL instead).',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'recsys_process_' });
+    joinClusterMetrics(this.registry);
   }
 
-  /** The exposition text for `GET /metrics`. */
+  /** The exposition text for `GET /metrics`: this process's, or the whole cluster's in a worker of an API cluster. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    try {
+      return await clusterMetricsText(this.registry);
+    } catch (err) {
+      throw new DomainError(503, 'metrics_unavailable', err instanceof Error ? err.message : String(err));
+    }
   }
 }

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter } from './http-errors';
 import { HealthController } from './health.controller';
-import { HttpMetricsInterceptor } from './http-metrics.interceptor';
+import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
 
@@ -14,7 +14,7 @@ import { ReadinessService } from './readiness.service';
     MetricsService,
     ReadinessService,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+    HttpMetricsHook,
   ],
   exports: [MetricsService, ReadinessService],
 })
