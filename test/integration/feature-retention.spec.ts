@@ -10,14 +10,17 @@ import { uniqueName } from '../support/test-env';
 const DAY0 = Date.UTC(2026, 0, 1);
 const RETENTION = { featureDays: 3, ctrDays: 5 };
 
-/** Per day d = 0..19: an impression and a click of item-d served by v1, and a purchase of `hot`. */
+const DEVICES = ['mobile', 'desktop', 'tv', 'other'];
+
+/** Per day d = 0..19: an impression and a click of item-d served by v1, and a purchase of `hot`, on a device of the day. */
 function events(): FeatureEvent[] {
   const out: FeatureEvent[] = [];
   for (let d = 0; d < 20; d++) {
     const ts = DAY0 + d * DAY_MS + 3_600_000;
-    out.push({ type: 'impression', userId: `u-${d % 4}`, itemId: `item-${d}`, ts, modelVersion: 'v1' });
-    out.push({ type: 'click', userId: `u-${d % 4}`, itemId: `item-${d}`, ts: ts + 1, modelVersion: 'v1' });
-    out.push({ type: 'purchase', userId: `u-${d % 4}`, itemId: 'hot', ts: ts + 2, modelVersion: null });
+    const device = DEVICES[d % 4];
+    out.push({ type: 'impression', userId: `u-${d % 4}`, itemId: `item-${d}`, ts, modelVersion: 'v1', device });
+    out.push({ type: 'click', userId: `u-${d % 4}`, itemId: `item-${d}`, ts: ts + 1, modelVersion: 'v1', device });
+    out.push({ type: 'purchase', userId: `u-${d % 4}`, itemId: 'hot', ts: ts + 2, modelVersion: null, device });
   }
   return out;
 }
@@ -56,7 +59,7 @@ describe('feature retention by event time', () => {
     expect(ctrDays).toEqual([15, 16, 17, 18, 19].map((d) => DAY0 + d * DAY_MS));
     expect(await redis.exists(s.keys.ctr('v1', DAY0 + 14 * DAY_MS))).toBe(0);
     // a late event, older than the window, is not counted; the seen sets keep everything
-    await s.apply([{ type: 'click', userId: 'late', itemId: 'item-1', ts: DAY0 + DAY_MS, modelVersion: 'v1' }]);
+    await s.apply([{ type: 'click', userId: 'late', itemId: 'item-1', ts: DAY0 + DAY_MS, modelVersion: 'v1', device: 'mobile' }]);
     expect(await s.itemCounters('item-1')).toEqual({});
     expect(await redis.exists(s.keys.ctr('v1', DAY0 + DAY_MS))).toBe(0);
     expect((await s.seenItems('late')).has('item-1')).toBe(true);

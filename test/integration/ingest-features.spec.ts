@@ -71,25 +71,6 @@ describe('real-time features in Redis', () => {
       expect((await store.seenItems('bot-1')).size).toBe(30);
     }));
 
-  it('attributes impressions and clicks to the model version that served the request', () =>
-    withIngest(3954, async ({ fx, store, redis }) => {
-      await store.recordServing('req-a', 'v7');
-      const events: InteractionEvent[] = [
-        { eventId: 'attr-1', type: 'impression', userId: 'u-a', itemId: 'x', ts: BASE_TS, requestId: 'req-a' },
-        { eventId: 'attr-2', type: 'impression', userId: 'u-a', itemId: 'y', ts: BASE_TS, requestId: 'req-a' },
-        { eventId: 'attr-3', type: 'click', userId: 'u-a', itemId: 'x', ts: BASE_TS + 1000, requestId: 'req-a' },
-        { eventId: 'attr-4', type: 'click', userId: 'u-a', itemId: 'z', ts: BASE_TS + 1000, requestId: 'req-unknown' },
-      ];
-      await produce(fx.kafka, fx.topics.interactions, asMessages(events));
-      await fx.waitForTotals({ interactions: 4 });
-      expect(await fx.waitForFeatures(store)).toBe(true);
-      expect(await redis.hgetall(store.keys.ctr('v7', BASE_TS))).toEqual({ [`imp:${BASE_TS}`]: '2', [`clk:${BASE_TS}`]: '1' });
-      const rows = await fx.query<{ event_id: string; model_version: string | null }>(
-        `SELECT event_id, model_version FROM interactions WHERE event_id LIKE 'attr-%' ORDER BY event_id`,
-      );
-      expect(rows.map((r) => r.model_version)).toEqual(['v7', 'v7', 'v7', null]);
-    }));
-
   it('rebuild-features reproduces Redis exactly from PostgreSQL', () =>
     withIngest(3955, async ({ fx, store, redis, stop }) => {
       const burst: InteractionEvent[] = Array.from({ length: 40 }, (_, i) => ({

@@ -45,11 +45,30 @@ export class FeatureKeys {
   get ctrVersions(): string {
     return `${this.prefix}:f:ctr:versions`;
   }
+  /**
+   * ZSET itemId -> positives in one UTC hour of event time (trending), of every device (`device` omitted) or of one
+   * {@link deviceClass} (kept for {@link TRENDING_HOURS} hours of event time).
+   */
+  trendingHour(hourStartMs: number, device?: string): string {
+    return device === undefined ? `${this.prefix}:f:tr:${hourStartMs}` : `${this.prefix}:f:tr:${hourStartMs}:${device}`;
+  }
+  /** ZSET of the UTC hours (score = hour start) holding trending sets. */
+  get trendingHours(): string {
+    return `${this.prefix}:f:hours:tr`;
+  }
+  /** The newest UTC hour start of any applied event: trending retention and decay count back from it. */
+  get newestHour(): string {
+    return `${this.prefix}:f:maxhour`;
+  }
+  /** Pub/sub channel of the product changes ingest applied (a JSON array of ProductChange per batch; not derived). */
+  get productChanges(): string {
+    return `${this.prefix}:product-changes`;
+  }
   /** Next Kafka offset whose features are not applied yet, per topic partition. */
   appliedOffset(topic: string, partition: number): string {
     return `${this.prefix}:f:off:${topic}:${partition}`;
   }
-  /** Serving record: which model version answered a recommendation request (not derived). */
+  /** Serving record: the version and items a recommendation request was answered with, JSON `{v, items}` (not derived). */
   servingRecord(requestId: string): string {
     return `${this.prefix}:req:${requestId}`;
   }
@@ -59,3 +78,20 @@ export class FeatureKeys {
 export const RECENT_ITEMS_MAX = 50;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
+/** Hours of event time the trending sets keep: the newest event's hour and the 47 before it. */
+export const TRENDING_HOURS = 48;
+
+/** The device classes that have trending sets of their own; any other or missing `context.device` is `other`. */
+export const DEVICE_CLASSES = ['mobile', 'desktop', 'tablet', 'app', 'tv', 'other'] as const;
+export type DeviceClass = (typeof DEVICE_CLASSES)[number];
+const KNOWN_DEVICES: ReadonlySet<string> = new Set(DEVICE_CLASSES.filter((d) => d !== 'other'));
+
+/**
+ * The device class of an interaction's `context.device`: the value lowercased when it is one of {@link DEVICE_CLASSES},
+ * else `other` (a fixed set, so clients cannot create unbounded keys).
+ */
+export function deviceClass(raw: unknown): DeviceClass {
+  if (typeof raw !== 'string') return 'other';
+  const d = raw.toLowerCase();
+  return KNOWN_DEVICES.has(d) ? (d as DeviceClass) : 'other';
+}

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { InteractionType } from '@recsys/contracts';
-import { DAY_MS, FeatureKeys, HOUR_MS, RECENT_ITEMS_MAX } from './feature-keys';
+import { DAY_MS, DEVICE_CLASSES, FeatureKeys, HOUR_MS, RECENT_ITEMS_MAX, TRENDING_HOURS, deviceClass } from './feature-keys';
+import { ProductChange } from './product-change';
 
 /** An interaction as the feature store sees it: stored, not flagged as abuse. */
 export interface FeatureEvent {
@@ -10,6 +11,8 @@ export interface FeatureEvent {
   ts: number;
   /** The model version that served the request this event answers, if known. */
   modelVersion: string | null;
+  /** Its device class: {@link deviceClass} of `context.device`; any other value, or none, is applied as `other`. */
+  device?: string;
   /** Its Kafka offset (needed when applying at a partition position). */
   offset?: number;
 }
@@ -30,8 +33,9 @@ const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c'
 
 /**
  * The feature update, run inside Redis. ARGV: prefix, recent max, offset key ('' for none), expected
- * applied offset, next offset, feature and CTR retention (ms back from the newest day start), then 7 values per event:
- * type code, user, item, ts, hour start, day start, model version.
+ * applied offset, next offset, feature and CTR retention (ms back from the newest day start), trending retention (ms
+ * back from the newest hour start), then 8 values per event: type code, user, item, ts, hour start, day start, model
+ * version, device class.
  *
  * With an offset key the whole call is a no-op (returns 0) unless the key holds the expected offset
  * (absent counts as 0): of two processes that both believe they own a partition (a rebalance), only
@@ -40,24 +44,28 @@ const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c'
  * Time-bucketed families (per-item counters and daily popularity; CTR per version) keep the UTC days
  * within their retention of the newest day applied so far (by event time, not the wall clock): when
  * the newest day moves, older days are deleted, and an event older than the window is not counted.
+ * Trending (positives per item and UTC hour, of all devices and per device class) does the same by hours.
  * The result depends only on the set of events, not their order, so a rebuild equals the stream.
  * Mirrors {@link FeatureKeys}; keys are built here, so this targets a single Redis, not a cluster.
  */
 const APPLY_SCRIPT = `
+local DEVICES = { ${DEVICE_CLASSES.map((d) => `'${d}'`).join(', ')} }
 local p = ARGV[1]
 local maxRecent = tonumber(ARGV[2])
 if ARGV[3] ~= '' then
   local cur = tonumber(redis.call('GET', ARGV[3]) or '0')
   if cur ~= tonumber(ARGV[4]) then return 0 end
 end
-local keepF, keepC = tonumber(ARGV[6]), tonumber(ARGV[7])
+local keepF, keepC, keepT = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local newest = tonumber(redis.call('GET', p .. ':f:maxday') or '-1e18')
-local before = newest
-for i = 8, #ARGV, 7 do
-  local day = tonumber(ARGV[i+5])
+local newestH = tonumber(redis.call('GET', p .. ':f:maxhour') or '-1e18')
+local before, beforeH = newest, newestH
+for i = 9, #ARGV, 8 do
+  local day, hour = tonumber(ARGV[i+5]), tonumber(ARGV[i+4])
   if day > newest then newest = day end
+  if hour > newestH then newestH = hour end
 end
-local cutF, cutC = newest - keepF, newest - keepC
+local cutF, cutC, cutT = newest - keepF, newest - keepC, newestH - keepT
 if newest > before then
   redis.call('SET', p .. ':f:maxday', string.format('%.0f', newest))
   for _, d in ipairs(redis.call('ZRANGEBYSCORE', p .. ':f:days:f', '-inf', '(' .. string.format('%.0f', cutF))) do
@@ -69,10 +77,26 @@ if newest > before then
   end
   redis.call('ZREMRANGEBYSCORE', p .. ':f:days:ctr', '-inf', '(' .. string.format('%.0f', cutC))
 end
-local touched, days = {}, {}
-for i = 8, #ARGV, 7 do
-  local t, u, item, ts, hour, dayS, v = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
+if newestH > beforeH then
+  redis.call('SET', p .. ':f:maxhour', string.format('%.0f', newestH))
+  for _, h in ipairs(redis.call('ZRANGEBYSCORE', p .. ':f:hours:tr', '-inf', '(' .. string.format('%.0f', cutT))) do
+    redis.call('DEL', p .. ':f:tr:' .. h)
+    for _, d in ipairs(DEVICES) do redis.call('DEL', p .. ':f:tr:' .. h .. ':' .. d) end
+  end
+  redis.call('ZREMRANGEBYSCORE', p .. ':f:hours:tr', '-inf', '(' .. string.format('%.0f', cutT))
+end
+local touched, days, hours = {}, {}, {}
+for i = 9, #ARGV, 8 do
+  local t, u, item, ts, hour, dayS, v, dev = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
   local day = tonumber(dayS)
+  if t ~= 'i' and tonumber(hour) >= cutT then
+    if not hours[hour] then
+      hours[hour] = true
+      redis.call('ZADD', p .. ':f:hours:tr', hour, hour)
+    end
+    redis.call('ZINCRBY', p .. ':f:tr:' .. hour, 1, item)
+    redis.call('ZINCRBY', p .. ':f:tr:' .. hour .. ':' .. dev, 1, item)
+  end
   if t ~= 'i' then
     redis.call('ZADD', p .. ':f:u:' .. u .. ':recent', 'GT', ts, item)
     touched[u] = true
@@ -104,6 +128,40 @@ if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[5]) end
 return 1
 `;
 
+/**
+ * Trending items in one call, run inside Redis. ARGV: prefix, device class ('' for all devices), half-life (hours),
+ * limit, hour (ms). Sums the retained hours' sets with their decay weights into a scratch key (ZUNIONSTORE: the sum
+ * runs in Redis's own code, not Lua), reads the best, and deletes the scratch key in the same atomic call.
+ */
+const TRENDING_SCRIPT = `
+local p = ARGV[1]
+local newest = redis.call('GET', p .. ':f:maxhour')
+if not newest then return {} end
+newest = tonumber(newest)
+local halfLife, hourMs = tonumber(ARGV[3]), tonumber(ARGV[5])
+local suffix = ARGV[2] == '' and '' or (':' .. ARGV[2])
+local hours = redis.call('ZRANGE', p .. ':f:hours:tr', 0, -1)
+if #hours == 0 then return {} end
+local scratch = p .. ':tmp:trending'
+local args = { scratch, #hours }
+for _, h in ipairs(hours) do args[#args + 1] = p .. ':f:tr:' .. h .. suffix end
+args[#args + 1] = 'WEIGHTS'
+for _, h in ipairs(hours) do
+  args[#args + 1] = string.format('%.17g', 2 ^ (-((newest - tonumber(h)) / hourMs) / halfLife))
+end
+redis.call('ZUNIONSTORE', unpack(args))
+local best = redis.call('ZREVRANGE', scratch, 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
+redis.call('DEL', scratch)
+return best
+`;
+
+/** A Lua script run by SHA (loaded on first use). */
+interface LuaScript {
+  readonly source: string;
+}
+const APPLY: LuaScript = { source: APPLY_SCRIPT };
+const TRENDING: LuaScript = { source: TRENDING_SCRIPT };
+
 /** Retention of the time-bucketed feature families: the newest this many UTC days of event time (the newest event's day included). */
 export interface FeatureRetention {
   /** Per-item hourly counters and daily popularity. Default 14. */
@@ -119,7 +177,7 @@ export function featureRetention(config: { FEATURE_RETENTION_DAYS: number; CTR_R
   return { featureDays: config.FEATURE_RETENTION_DAYS, ctrDays: config.CTR_RETENTION_DAYS };
 }
 
-/** How long a serving record (requestId -> model version) is kept: 7 days. */
+/** How long a serving record (requestId -> model version, items) is kept: 7 days. */
 export const SERVING_RECORD_TTL_S = 7 * 24 * 3600;
 
 /**
@@ -164,15 +222,29 @@ export class FeatureStore {
     for (let i = 0; i < events.length || i === 0; i += APPLY_CHUNK) {
       const chunk = events.slice(i, i + APPLY_CHUNK);
       const next = i + APPLY_CHUNK >= events.length ? (position?.nextOffset ?? 0) : (events[i + APPLY_CHUNK].offset as number);
-      const args: (string | number)[] = [this.keys.prefix, RECENT_ITEMS_MAX, offsetKey, from, next, (this.retention.featureDays - 1) * DAY_MS, (this.retention.ctrDays - 1) * DAY_MS];
+      const args: (string | number)[] = [
+        this.keys.prefix,
+        RECENT_ITEMS_MAX,
+        offsetKey,
+        from,
+        next,
+        (this.retention.featureDays - 1) * DAY_MS,
+        (this.retention.ctrDays - 1) * DAY_MS,
+        (TRENDING_HOURS - 1) * HOUR_MS,
+      ];
       for (const e of chunk) {
-        args.push(TYPE_CODE[e.type], e.userId, e.itemId, e.ts, Math.floor(e.ts / HOUR_MS) * HOUR_MS, Math.floor(e.ts / DAY_MS) * DAY_MS, e.modelVersion ?? '');
+        args.push(
+          TYPE_CODE[e.type],
+          e.userId,
+          e.itemId,
+          e.ts,
+          Math.floor(e.ts / HOUR_MS) * HOUR_MS,
+          Math.floor(e.ts / DAY_MS) * DAY_MS,
+          e.modelVersion ?? '',
+          deviceClass(e.device),
+        );
       }
-      const applied = await this.redis.evalsha(await this.scriptSha(), 0, ...args).catch(async (err: Error) => {
-        if (!/NOSCRIPT/.test(err.message)) throw err;
-        this.sha = null;
-        return this.redis.evalsha(await this.scriptSha(), 0, ...args);
-      });
+      const applied = await this.evalScript(APPLY, args);
       if (position && Number(applied) !== 1) return false;
       from = next;
       if (next !== (position?.nextOffset ?? 0)) afterChunk?.(i / APPLY_CHUNK);
@@ -180,11 +252,20 @@ export class FeatureStore {
     return true;
   }
 
-  private sha: string | null = null;
+  private readonly shas = new Map<LuaScript, string>();
 
-  private async scriptSha(): Promise<string> {
-    if (!this.sha) this.sha = (await this.redis.script('LOAD', APPLY_SCRIPT)) as string;
-    return this.sha;
+  /** Runs a script by its SHA, loading it first (and again after a Redis restart or SCRIPT FLUSH). */
+  private async evalScript(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
+    const sha = async () => {
+      let v = this.shas.get(script);
+      if (!v) this.shas.set(script, (v = (await this.redis.script('LOAD', script.source)) as string));
+      return v;
+    };
+    return this.redis.evalsha(await sha(), 0, ...args).catch(async (err: Error) => {
+      if (!/NOSCRIPT/.test(err.message)) throw err;
+      this.shas.delete(script);
+      return this.redis.evalsha(await sha(), 0, ...args);
+    });
   }
 
   /** The user's recent positive items, newest first. */
@@ -246,23 +327,32 @@ export class FeatureStore {
     return out;
   }
 
-  /** Records which model version served a request, for CTR attribution. */
-  async recordServing(requestId: string, modelVersion: string): Promise<void> {
-    await this.redis.set(this.keys.servingRecord(requestId), modelVersion, 'EX', SERVING_RECORD_TTL_S);
-  }
-
-  /** Looks up the serving model version of each request id (null when unknown). */
-  async servingVersions(requestIds: readonly string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(requestIds)];
-    const out = new Map<string, string>();
-    if (unique.length === 0) return out;
-    const values = await this.redis.mget(unique.map((r) => this.keys.servingRecord(r)));
-    unique.forEach((r, i) => {
-      const v = values[i];
-      if (v !== null) out.set(r, v);
-    });
+  /**
+   * Trending items: positives per item over the retained hours ({@link TRENDING_HOURS}) of event time, each hour
+   * weighted 2^-(its age in hours from the newest hour / `halfLifeHours`), best first (ties: the greater itemId
+   * first), in one Redis call. With `device`, only that {@link deviceClass}'s positives (an unknown device is `other`).
+   * Empty before any positive.
+   */
+  async trendingItems(limit: number, options: { device?: string; halfLifeHours: number }): Promise<{ itemId: string; score: number }[]> {
+    if (!(limit >= 1)) return [];
+    if (!(options.halfLifeHours > 0)) throw new RangeError(`halfLifeHours must be > 0, not ${options.halfLifeHours}`);
+    const device = options.device === undefined ? '' : deviceClass(options.device);
+    const flat = (await this.evalScript(TRENDING, [this.keys.prefix, device, options.halfLifeHours, Math.floor(limit), HOUR_MS])) as string[];
+    const out: { itemId: string; score: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ itemId: flat[i], score: Number(flat[i + 1]) });
     return out;
   }
+
+  /**
+   * Publishes the product changes a batch applied, as one message on {@link FeatureKeys.productChanges} (a JSON array;
+   * read it with {@link parseProductChanges}). Pub/sub delivers to the subscribers connected now only: a subscriber
+   * that needs every change also reads the stored products. Resolves with the number of subscribers that got it.
+   */
+  async publishProductChanges(changes: readonly ProductChange[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    return this.redis.publish(this.keys.productChanges, JSON.stringify(changes));
+  }
+
 
   /** Deletes every derived feature key (the start of a rebuild). Returns how many were removed. */
   async clearDerived(): Promise<number> {

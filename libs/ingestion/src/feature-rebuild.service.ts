@@ -1,5 +1,5 @@
 import { InteractionType } from '@recsys/contracts';
-import { FeatureStore } from '@recsys/features';
+import { FeatureStore, deviceClass } from '@recsys/features';
 import { IngestRepository } from './ingest.repository';
 
 /**
@@ -25,6 +25,7 @@ export class FeatureRebuildService {
           itemId: r.item_id,
           ts: Number(r.ts),
           modelVersion: r.model_version,
+          device: deviceClass(r.device),
         })),
       );
       interactions += rows.length;

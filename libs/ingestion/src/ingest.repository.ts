@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { InteractionEvent, ProductEvent } from '@recsys/contracts';
+import type { ProductChange } from '@recsys/features';
 import { BatchOutcome, IngestTotals, PreparedMessage, UnpublishedDeadLetter, fingerprintOf } from './ingest.types';
 
 const MINUTE_MS = 60_000;
@@ -35,6 +36,35 @@ export function productRow(e: ProductEvent) {
     image_embedding: e.imageEmbedding ?? null,
     attributes: e.attributes ?? null,
   };
+}
+
+/** A `products` row as PostgreSQL returns it. */
+interface StoredProductRow {
+  item_id: string;
+  event_id: string;
+  ts: string;
+  deleted: boolean;
+  title: string | null;
+  description: string | null;
+  category: string[] | null;
+  brand: string | null;
+  price: number | null;
+  image_embedding: number[] | null;
+  attributes: Record<string, string> | null;
+}
+
+/** The stored product state as a change to broadcast: the row as a contract event (its null columns left out). */
+export function productChangeOf(r: StoredProductRow): ProductChange {
+  const ts = Number(r.ts);
+  const event: ProductEvent = { eventId: r.event_id, type: r.deleted ? 'product_delete' : 'product_upsert', itemId: r.item_id, ts };
+  if (r.title !== null) event.title = r.title;
+  if (r.description !== null) event.description = r.description;
+  if (r.category !== null) event.category = r.category;
+  if (r.brand !== null) event.brand = r.brand;
+  if (r.price !== null) event.price = r.price;
+  if (r.image_embedding !== null) event.imageEmbedding = r.image_embedding;
+  if (r.attributes !== null) event.attributes = r.attributes;
+  return { itemId: r.item_id, ts, deleted: r.deleted, event };
 }
 
 /**
@@ -112,6 +142,7 @@ export class IngestRepository {
         deadLettered: 0,
         abusive: 0,
         fresh: [],
+        productChanges: [],
         fromOffset: from,
         nextOffset: from,
       };
@@ -130,9 +161,9 @@ export class IngestRepository {
         outcome.fresh = inserted.filter((m) => !abusive.has(m.event.eventId));
       }
       if (products.length) {
-        const applied = await this.upsertProducts(tx, products.map((m) => m.event));
-        outcome.stored += applied;
-        outcome.superseded += products.length - applied;
+        outcome.productChanges = await this.upsertProducts(tx, products.map((m) => m.event));
+        outcome.stored += outcome.productChanges.length;
+        outcome.superseded += products.length - outcome.productChanges.length;
       }
       if (invalid.length) {
         await tx.query(
@@ -230,11 +261,11 @@ export class IngestRepository {
   }
 
   /**
-   * Upserts products where the event is at least as new as the stored state; returns how many
-   * applied. Events of one item are applied in offset order (one statement per round), so a
+   * Upserts products where the event is at least as new as the stored state; returns the states stored (one per
+   * applied event, in round order). Events of one item are applied in offset order (one statement per round), so a
    * batch behaves exactly like the same events in separate batches.
    */
-  private async upsertProducts(tx: EntityManager, events: ProductEvent[]): Promise<number> {
+  private async upsertProducts(tx: EntityManager, events: ProductEvent[]): Promise<ProductChange[]> {
     const rounds: ProductEvent[][] = [];
     const seen = new Map<string, number>();
     for (const e of events) {
@@ -242,14 +273,14 @@ export class IngestRepository {
       seen.set(e.itemId, round + 1);
       (rounds[round] ??= []).push(e);
     }
-    let applied = 0;
-    for (const round of rounds) applied += await this.upsertRound(tx, round);
+    const applied: ProductChange[] = [];
+    for (const round of rounds) applied.push(...(await this.upsertRound(tx, round)));
     return applied;
   }
 
-  private async upsertRound(tx: EntityManager, events: ProductEvent[]): Promise<number> {
+  private async upsertRound(tx: EntityManager, events: ProductEvent[]): Promise<ProductChange[]> {
     const rows = events.map(productRow);
-    const applied: unknown[] = await tx.query(
+    const applied: StoredProductRow[] = await tx.query(
       `INSERT INTO products (item_id, event_id, ts, deleted, title, description, category, brand, price, image_embedding, attributes)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(item_id varchar, event_id varchar, ts bigint, deleted boolean,
          title text, description text, category text[], brand text, price double precision, image_embedding real[], attributes jsonb)
@@ -268,10 +299,10 @@ export class IngestRepository {
          txid = pg_current_xact_id()::text::bigint,
          updated_at = now()
        WHERE products.ts <= EXCLUDED.ts
-       RETURNING item_id`,
+       RETURNING item_id, event_id, ts, deleted, title, description, category, brand, price, image_embedding, attributes`,
       [JSON.stringify(rows)],
     );
-    return applied.length;
+    return applied.map(productChangeOf);
   }
 
   /** A partition's dead letters that are stored but not yet on the dead-letter topic, oldest first, at most `limit`. */
@@ -327,12 +358,15 @@ export class IngestRepository {
   }
 
   /** Streams stored, non-abusive interactions in insertion order (for a feature rebuild). */
-  async *cleanInteractions(batchSize = 5000): AsyncGenerator<{ type: string; user_id: string; item_id: string; ts: string; model_version: string | null }[]> {
+  async *cleanInteractions(
+    batchSize = 5000,
+  ): AsyncGenerator<{ type: string; user_id: string; item_id: string; ts: string; model_version: string | null; device: unknown }[]> {
     let after = 0;
     for (;;) {
-      const rows: { seq: string; type: string; user_id: string; item_id: string; ts: string; model_version: string | null }[] =
+      // `device` is context.device as a JSON value (a string, another type, or null), as the stream sees it
+      const rows: { seq: string; type: string; user_id: string; item_id: string; ts: string; model_version: string | null; device: unknown }[] =
         await this.ds.query(
-          `SELECT seq, type, user_id, item_id, ts, model_version FROM interactions
+          `SELECT seq, type, user_id, item_id, ts, model_version, context->'device' AS device FROM interactions
            WHERE seq > $1 AND NOT abusive ORDER BY seq LIMIT $2`,
           [after, batchSize],
         );
@@ -348,9 +382,18 @@ export class IngestRepository {
    * between the two, a Redis outage). Only rows of the partition's current log (see resetPartition).
    */
   async cleanBySource(topic: string, partition: number, from: number, to: number, limit = 100_000): Promise<{ offset: number; event: InteractionEvent; modelVersion: string | null }[]> {
-    const rows: { source_offset: string; event_id: string; type: InteractionEvent['type']; user_id: string; item_id: string; ts: string; model_version: string | null }[] =
+    const rows: {
+      source_offset: string;
+      event_id: string;
+      type: InteractionEvent['type'];
+      user_id: string;
+      item_id: string;
+      ts: string;
+      model_version: string | null;
+      context: Record<string, unknown> | null;
+    }[] =
       await this.ds.query(
-        `SELECT source_offset, event_id, type, user_id, item_id, ts, model_version FROM interactions
+        `SELECT source_offset, event_id, type, user_id, item_id, ts, model_version, context FROM interactions
          WHERE source_partition = $1 AND source_offset >= $2 AND source_offset < $3 AND NOT abusive
            AND seq > coalesce((SELECT min_seq FROM ingest_offsets WHERE topic = $4 AND partition = $1), 0)
          ORDER BY source_offset
@@ -359,7 +402,7 @@ export class IngestRepository {
       );
     return rows.map((r) => ({
       offset: Number(r.source_offset),
-      event: { eventId: r.event_id, type: r.type, userId: r.user_id, itemId: r.item_id, ts: Number(r.ts) },
+      event: { eventId: r.event_id, type: r.type, userId: r.user_id, itemId: r.item_id, ts: Number(r.ts), ...(r.context !== null ? { context: r.context } : {}) },
       modelVersion: r.model_version,
     }));
   }

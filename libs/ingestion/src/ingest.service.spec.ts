@@ -4,8 +4,8 @@
  * test/integration/ingest-poison.spec.ts.
  */
 import type { Message } from 'kafkajs';
-import { EventValidator, type DeadLetterRecord } from '@recsys/contracts';
-import type { FeatureStore } from '@recsys/features';
+import { EventValidator, signRequestId, verifyRequestId, type DeadLetterRecord } from '@recsys/contracts';
+import type { FeatureEvent, FeatureStore, ProductChange } from '@recsys/features';
 import type { IngestRepository } from './ingest.repository';
 import { DEAD_LETTER_CHUNK_BYTES, DEAD_LETTER_MAX_ORIGINAL_BYTES, IngestService, dataErrorCode, type RawMessage } from './ingest.service';
 import { fingerprintOf, type BatchOutcome, type PreparedMessage, type UnpublishedDeadLetter } from './ingest.types';
@@ -22,6 +22,8 @@ class FakeRepository {
   transactions = 0;
   failOnConnection = 0;
   readonly stored: string[] = [];
+  readonly modelVersions = new Map<string, string | null>();
+  readonly products = new Map<string, number>();
   readonly deadLetters = new Map<number, UnpublishedDeadLetter & { published: boolean }>();
 
   async applyBatch(_topic: string, _partition: number, messages: readonly PreparedMessage[]): Promise<BatchOutcome> {
@@ -32,16 +34,21 @@ class FakeRepository {
     }
     const todo = messages.filter((m) => m.offset >= this.next);
     if (todo.some(refusedByJsonb)) throw Object.assign(new Error('invalid input syntax for type json'), { code: '22P02' });
-    const out: BatchOutcome = { replayed: messages.length - todo.length, stored: 0, duplicates: 0, superseded: 0, deadLettered: 0, abusive: 0, fresh: [], fromOffset: this.next, nextOffset: this.next };
+    const out: BatchOutcome = { replayed: messages.length - todo.length, stored: 0, duplicates: 0, superseded: 0, deadLettered: 0, abusive: 0, fresh: [], productChanges: [], fromOffset: this.next, nextOffset: this.next };
     for (const m of todo) {
       if (m.kind === 'invalid') {
         if (!this.deadLetters.has(m.offset)) this.deadLetters.set(m.offset, { offset: m.offset, reasonCode: m.error.code, reasonMessage: m.error.message, original: m.value, key: m.key ?? null, published: false });
         out.deadLettered++;
       } else if (m.kind === 'interaction') {
         this.stored.push(m.event.eventId);
+        this.modelVersions.set(m.event.eventId, m.modelVersion);
         out.stored++;
-        out.fresh.push({ offset: m.offset, event: m.event, modelVersion: null });
-      }
+        out.fresh.push({ offset: m.offset, event: m.event, modelVersion: m.modelVersion });
+      } else if ((this.products.get(m.event.itemId) ?? -Infinity) <= m.event.ts) {
+        this.products.set(m.event.itemId, m.event.ts);
+        out.stored++;
+        out.productChanges.push({ itemId: m.event.itemId, ts: m.event.ts, deleted: m.event.type === 'product_delete', event: m.event });
+      } else out.superseded++;
     }
     if (todo.length) {
       this.next = out.nextOffset = todo[todo.length - 1].offset + 1;
@@ -73,30 +80,41 @@ class FakeRepository {
   }
 }
 
+const KEY = Buffer.from('unit-test-request-id-key');
+
 function setup() {
   const repo = new FakeRepository();
   const published: Message[][] = [];
-  const applied: string[] = [];
+  const applied: FeatureEvent[] = [];
+  const broadcasts: ProductChange[][] = [];
+  const broadcast = { fail: false };
   let appliedOffset = 0;
   const features = {
     appliedOffset: async () => appliedOffset,
-    apply: async (events: { eventId: string }[], at: { nextOffset: number }) => {
-      applied.push(...events.map((e) => e.eventId));
+    apply: async (events: FeatureEvent[], at: { nextOffset: number }) => {
+      applied.push(...events);
       appliedOffset = at.nextOffset;
     },
-    servingVersions: async () => new Map(),
+    publishProductChanges: async (changes: ProductChange[]) => {
+      if (broadcast.fail) throw new Error('Command timed out');
+      broadcasts.push(changes);
+      return 1;
+    },
     resetAppliedOffset: async () => void (appliedOffset = 0),
   } as unknown as FeatureStore;
   const log = { low: 0, high: -1, resets: [] as string[] };
-  const service = new IngestService(repo as unknown as IngestRepository, features, new EventValidator(), TOPICS, {
+  const metrics = { attributed: [] as string[], unattributed: {} as Record<string, number>, notBroadcast: [] as string[] };
+  const service = new IngestService(repo as unknown as IngestRepository, features, new EventValidator(), { verify: (id) => verifyRequestId(id, KEY) }, TOPICS, {
     publishDeadLetters: async (m) => void published.push(m),
     count: () => undefined,
-    attributed: () => undefined,
+    attributed: (version, type) => void metrics.attributed.push(`${version}:${type}`),
+    unattributed: (reason, n) => void (metrics.unattributed[reason] = (metrics.unattributed[reason] ?? 0) + n),
+    productChangesNotPublished: (_t, _p, reason) => void metrics.notBroadcast.push(reason),
     watermarks: async () => ({ low: log.low, high: log.high < 0 ? repo.next : log.high }),
     logReset: (_t, _p, reason) => void log.resets.push(reason),
     featuresBehind: () => undefined,
   });
-  return { repo, published, applied, service, log };
+  return { repo, published, applied, service, log, metrics, broadcasts, broadcast };
 }
 
 const click = (i: number, userId = `u-${i % 7}`) => JSON.stringify({ eventId: `e-${i}`, type: 'click', userId, itemId: `i-${i % 13}`, ts: 1_700_000_000_000 + i });
@@ -219,6 +237,59 @@ describe('IngestService: verifying a position after a join or a vanished partiti
     const outcome = await service.handleBatch(TOPICS.interactions, 0, batch(other), { verify: true });
     expect(outcome).toMatchObject({ stored: 14, nextOffset: 14 });
     expect(repo.stored).toHaveLength(24);
+  });
+});
+
+describe('IngestService: attribution by signed request id', () => {
+  const event = (eventId: string, type: string, requestId?: string, context?: object) =>
+    JSON.stringify({ eventId, type, userId: 'u-1', itemId: `i-${eventId}`, ts: 1_700_000_000_000, ...(requestId ? { requestId } : {}), ...(context ? { context } : {}) });
+
+  it('takes the model version from a signed requestId at once, and counts unsigned and forged ones as unattributed', async () => {
+    const { repo, service, metrics, applied } = setup();
+    const signed = signRequestId('v7', KEY);
+    const [tag, , random, sig] = signRequestId('v7', KEY).split('.');
+    const forged = [tag, Buffer.from('v8').toString('base64url'), random, sig].join('.');
+    const otherKey = signRequestId('v7', Buffer.from('another-key-another-key'));
+    await service.handleBatch(
+      TOPICS.interactions,
+      0,
+      batch([event('a', 'impression', signed), event('b', 'click', signed), event('c', 'click', 'r-7'), event('d', 'click', forged), event('e', 'click', otherKey), event('f', 'purchase')]),
+    );
+    expect(Object.fromEntries(repo.modelVersions)).toEqual({ a: 'v7', b: 'v7', c: null, d: null, e: null, f: null });
+    expect(metrics.attributed).toEqual(['v7:impression', 'v7:click']);
+    expect(metrics.unattributed).toEqual({ unsigned: 1, bad_signature: 2 });
+    expect(applied.map((e) => e.modelVersion)).toEqual(['v7', 'v7', null, null, null, null]);
+  });
+
+  it('gives the features each event\'s device class', async () => {
+    const { service, applied } = setup();
+    await service.handleBatch(TOPICS.interactions, 0, batch([event('a', 'click', undefined, { device: 'Mobile' }), event('b', 'click', undefined, { device: 'fridge' }), event('c', 'click')]));
+    expect(applied.map((e) => e.device)).toEqual(['mobile', 'other', 'other']);
+  });
+});
+
+describe('IngestService: product-change broadcast', () => {
+  const product = (eventId: string, itemId: string, ts: number, type = 'product_upsert') => JSON.stringify({ eventId, type, itemId, ts: 1_700_000_000_000 + ts, title: eventId });
+
+  it('broadcasts the states a batch applied, one message per batch, the last per item, and no stale upsert', async () => {
+    const { service, broadcasts } = setup();
+    await service.handleBatch(TOPICS.products, 0, batch([product('p1', 'hat', 10), product('p2', 'scarf', 10)]));
+    await service.handleBatch(TOPICS.products, 0, batch([product('p3', 'hat', 5), product('p4', 'scarf', 20), product('p5', 'scarf', 30, 'product_delete')], 2));
+    expect(broadcasts.map((m) => m.map((c) => `${c.itemId}:${c.event.eventId}:${c.deleted}`))).toEqual([['hat:p1:false', 'scarf:p2:false'], ['scarf:p5:true']]);
+    await service.handleBatch(TOPICS.products, 0, batch([product('p6', 'hat', 1)], 5));
+    expect(broadcasts).toHaveLength(2);
+  });
+
+  it('reports a failed broadcast and neither fails nor retries the batch', async () => {
+    const { repo, service, broadcasts, broadcast, metrics } = setup();
+    broadcast.fail = true;
+    const outcome = await service.handleBatch(TOPICS.products, 0, batch([product('p1', 'hat', 10)]));
+    expect(outcome).toMatchObject({ stored: 1, nextOffset: 1 });
+    expect(repo.next).toBe(1);
+    expect(metrics.notBroadcast).toEqual(['Command timed out']);
+    broadcast.fail = false;
+    await service.handleBatch(TOPICS.products, 0, batch([product('p1', 'hat', 10)]));
+    expect(broadcasts).toEqual([]);
   });
 });
 

@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
 import type { Message } from 'kafkajs';
-import { DeadLetterRecord, EventValidator, InteractionEvent, ProductEvent } from '@recsys/contracts';
-import { FeatureStore } from '@recsys/features';
+import { DeadLetterRecord, EventValidator, InteractionEvent, ProductEvent, looksLikeSignedRequestId } from '@recsys/contracts';
+import { FeatureEvent, FeatureStore, ProductChange, deviceClass } from '@recsys/features';
 import { ConsumeFromOffset } from '@recsys/messaging';
+import type { RequestIdSigner } from '@recsys/storage';
 import { IngestRepository } from './ingest.repository';
 import { BatchOutcome, PreparedMessage, UnpublishedDeadLetter, fingerprintOf } from './ingest.types';
 
@@ -33,9 +34,34 @@ function mergeOutcomes(a: BatchOutcome, b: BatchOutcome): BatchOutcome {
     deadLettered: a.deadLettered + b.deadLettered,
     abusive: a.abusive + b.abusive,
     fresh: a.fresh.concat(b.fresh),
+    productChanges: a.productChanges.concat(b.productChanges),
     fromOffset: a.fromOffset,
     nextOffset: Math.max(a.nextOffset, b.nextOffset),
   };
+}
+
+/** Why an interaction that carries a `requestId` is stored without a model version. */
+export type UnattributedReason = 'unsigned' | 'bad_signature';
+
+/** Why `requestId` did not verify: not in the signed format at all, or in it with a wrong signature (forged, another key). */
+export function unattributedReason(requestId: string): UnattributedReason {
+  return looksLikeSignedRequestId(requestId) ? 'bad_signature' : 'unsigned';
+}
+
+/** The feature store's view of a stored interaction. */
+function featureEventOf(f: { offset: number; event: InteractionEvent; modelVersion: string | null }): FeatureEvent {
+  const e = f.event;
+  return { type: e.type, userId: e.userId, itemId: e.itemId, ts: e.ts, modelVersion: f.modelVersion, device: deviceClass(e.context?.device), offset: f.offset };
+}
+
+/** The last change of each item, in the order of those last changes (what a subscriber needs to end in the stored state). */
+function latestPerItem(changes: readonly ProductChange[]): ProductChange[] {
+  const last = new Map<string, ProductChange>();
+  for (const c of changes) {
+    last.delete(c.itemId);
+    last.set(c.itemId, c);
+  }
+  return [...last.values()];
 }
 
 /** A consumed Kafka message, as the consumer hands it over. */
@@ -50,6 +76,10 @@ export interface IngestSinks {
   publishDeadLetters(messages: Message[]): Promise<void>;
   count(topic: string, outcome: 'stored' | 'duplicate' | 'dead_lettered' | 'superseded' | 'abusive' | 'replayed', n: number): void;
   attributed(modelVersion: string, type: 'impression' | 'click'): void;
+  /** `n` newly stored interactions carried a `requestId` that did not verify: stored with no model version. */
+  unattributed(reason: UnattributedReason, n: number): void;
+  /** The product changes of a committed batch could not be broadcast (subscribers reconcile from PostgreSQL). */
+  productChangesNotPublished(topic: string, partition: number, reason: string): void;
   /** The partition's log start and end offsets (low and high watermarks). */
   watermarks(topic: string, partition: number): Promise<{ low: number; high: number }>;
   /** The partition's stored position did not belong to its log: it was reset (reported as an alert and a metric). */
@@ -75,17 +105,20 @@ export interface IngestOptions {
 
 /**
  * Turns a partition's batch into stored rows and features, effectively once:
- * validate -> one PostgreSQL transaction with the partition offset (rows, and the invalid messages as dead-letter rows)
- * -> the dead-letter rows published to the topic once, after the commit (the table is the outbox) -> Redis features
- * with their own offset. A message PostgreSQL refuses (a data error) is found by splitting the batch and dead-lettered
- * with PostgreSQL's reason while the rest is stored, so no single message stops a partition; only other failures
- * (connection-level) reject, and the consumer retries them. The consumer commits the Kafka offset only after this resolves.
+ * validate (an interaction's model version read from its signed `requestId`) -> one PostgreSQL transaction with the
+ * partition offset (rows, and the invalid messages as dead-letter rows) -> the product changes it applied broadcast on
+ * Redis pub/sub (at most once: a failure is reported, never retried) -> the dead-letter rows published to the topic
+ * once, after the commit (the table is the outbox) -> Redis features with their own offset. A message PostgreSQL
+ * refuses (a data error) is found by splitting the batch and dead-lettered with PostgreSQL's reason while the rest is
+ * stored, so no single message stops a partition; only other failures (connection-level) reject, and the consumer
+ * retries them. The consumer commits the Kafka offset only after this resolves.
  */
 export class IngestService {
   constructor(
     private readonly repo: IngestRepository,
     private readonly features: FeatureStore,
     private readonly validator: EventValidator,
+    private readonly requestIds: Pick<RequestIdSigner, 'verify'>,
     private readonly topics: IngestTopics,
     private readonly sinks: IngestSinks,
     private readonly options: IngestOptions = {},
@@ -104,6 +137,7 @@ export class IngestService {
     const prepared = await this.prepare(topic, raw);
     await this.checkLogIdentity(topic, partition, prepared, context.verify ?? false);
     const outcome = await this.applyIsolating(topic, partition, prepared);
+    if (outcome.productChanges.length) await this.broadcastProductChanges(topic, partition, outcome.productChanges);
     // the outbox is read after a batch that dead-lettered something, and once per partition (what a crash left)
     const key = `${topic}:${partition}`;
     if (outcome.deadLettered > 0) this.outboxEmpty.delete(key);
@@ -122,16 +156,31 @@ export class IngestService {
     this.sinks.count(topic, 'superseded', outcome.superseded);
     this.sinks.count(topic, 'abusive', outcome.abusive);
     this.sinks.count(topic, 'replayed', outcome.replayed);
+    const unattributed: Record<UnattributedReason, number> = { unsigned: 0, bad_signature: 0 };
     for (const f of outcome.fresh) {
       if (f.modelVersion && (f.event.type === 'impression' || f.event.type === 'click')) this.sinks.attributed(f.modelVersion, f.event.type);
+      else if (!f.modelVersion && f.event.requestId) unattributed[unattributedReason(f.event.requestId)]++;
     }
+    for (const reason of ['unsigned', 'bad_signature'] as const) if (unattributed[reason] > 0) this.sinks.unattributed(reason, unattributed[reason]);
     return outcome;
+  }
+
+  /**
+   * One message per batch, right after the commit (a later failure that retries the batch finds these offsets stored
+   * and changes nothing, so nothing would broadcast them again). Subscribers reconcile from PostgreSQL, so a failed
+   * publish is reported and the batch goes on.
+   */
+  private async broadcastProductChanges(topic: string, partition: number, changes: readonly ProductChange[]): Promise<void> {
+    try {
+      await this.features.publishProductChanges(latestPerItem(changes));
+    } catch (err) {
+      this.sinks.productChangesNotPublished(topic, partition, (err as Error).message);
+    }
   }
 
   private async prepare(topic: string, raw: readonly RawMessage[]): Promise<PreparedMessage[]> {
     const kind = topic === this.topics.products ? 'product' : 'interaction';
     const out: PreparedMessage[] = [];
-    const requestIds: string[] = [];
     for (const r of raw) {
       const offset = Number(r.offset);
       const v = this.validator.parse(r.value, kind);
@@ -139,18 +188,8 @@ export class IngestService {
       else if (kind === 'product') out.push({ offset, kind: 'product', event: v.event as ProductEvent });
       else {
         const event = v.event as InteractionEvent;
-        if (event.requestId) requestIds.push(event.requestId);
-        out.push({ offset, kind: 'interaction', event, modelVersion: null });
-      }
-    }
-    if (requestIds.length) {
-      // attribution reads Redis; while Redis is away the events are stored unattributed rather than held back
-      const versions = await this.features.servingVersions(requestIds).catch((err: Error) => {
-        this.sinks.featuresBehind(topic, -1, `serving records unreadable: ${err.message}`);
-        return new Map<string, string>();
-      });
-      for (const m of out) {
-        if (m.kind === 'interaction' && m.event.requestId) m.modelVersion = versions.get(m.event.requestId) ?? null;
+        // the signed id carries the version itself: no lookup that could run before the serving side wrote anything
+        out.push({ offset, kind: 'interaction', event, modelVersion: event.requestId ? this.requestIds.verify(event.requestId) : null });
       }
     }
     return out;
@@ -273,10 +312,9 @@ export class IngestService {
     };
     let applied = await this.features.appliedOffset(topic, partition).catch(behind);
     if (applied === null || applied >= outcome.nextOffset) return;
-    const toFeature = (f: BatchOutcome['fresh'][number]) => ({ ...f.event, modelVersion: f.modelVersion, offset: f.offset });
     if (applied >= outcome.fromOffset) {
       const from = applied;
-      const events = outcome.fresh.filter((f) => f.offset >= from).map(toFeature);
+      const events = outcome.fresh.filter((f) => f.offset >= from).map(featureEventOf);
       await this.features
         .apply(events, { topic, partition, fromOffset: from, nextOffset: outcome.nextOffset }, () => this.options.crashPoint?.('after-feature-chunk'))
         .catch(behind);
@@ -286,7 +324,7 @@ export class IngestService {
       const rows = await this.repo.cleanBySource(topic, partition, applied, outcome.nextOffset, FEATURE_CATCH_UP_PAGE);
       const next = rows.length === FEATURE_CATCH_UP_PAGE ? rows[rows.length - 1].offset + 1 : outcome.nextOffset;
       // false: another owner of the partition moved the offset first; null: Redis failed
-      if ((await this.features.apply(rows.map(toFeature), { topic, partition, fromOffset: applied, nextOffset: next }).catch(behind)) !== true) return;
+      if ((await this.features.apply(rows.map(featureEventOf), { topic, partition, fromOffset: applied, nextOffset: next }).catch(behind)) !== true) return;
       applied = next;
     }
   }

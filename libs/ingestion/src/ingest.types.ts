@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import type { InteractionEvent, ProductEvent, Rejection } from '@recsys/contracts';
+import type { ProductChange } from '@recsys/features';
 
 /** One consumed Kafka message after validation. */
 export type PreparedMessage =
@@ -20,6 +21,8 @@ export interface BatchOutcome {
   abusive: number;
   /** Newly stored, non-abusive interactions, in offset order: what the features apply. */
   fresh: { offset: number; event: InteractionEvent; modelVersion: string | null }[];
+  /** The product states the batch stored (stale events that lost to a newer `ts` are not here), in offset order. */
+  productChanges: ProductChange[];
   /** The partition's stored next offset before the batch. */
   fromOffset: number;
   /** The partition's next offset after the batch. */

@@ -7,12 +7,16 @@ import { FeatureStore, REDIS, featureRetention } from '@recsys/features';
 import { Kafka } from 'kafkajs';
 import { EventPublisher, KAFKA, TopicWatermarks } from '@recsys/messaging';
 import { MetricsService } from '@recsys/observability';
-import { DATA_SOURCE } from '@recsys/storage';
+import { DATA_SOURCE, RequestIdSigner } from '@recsys/storage';
 import { IngestRepository } from './ingest.repository';
 import { IngestService } from './ingest.service';
 import { IngestStatsService } from './ingest-stats.service';
 
-/** Ingestion services for the ingest app and the admin API (needs Storage, Redis, Messaging, Observability). */
+/**
+ * Ingestion services for the ingest app and the admin API (needs Storage, Redis, Messaging, Observability). An
+ * unverified `requestId` counts in `recsys_ingest_unattributed_total{reason}`, a failed product-change broadcast in
+ * `recsys_ingest_product_broadcast_failures_total{topic}`.
+ */
 @Module({
   providers: [
     {
@@ -28,16 +32,32 @@ import { IngestStatsService } from './ingest-stats.service';
     { provide: TopicWatermarks, inject: [KAFKA], useFactory: (kafka: Kafka) => new TopicWatermarks(kafka) },
     {
       provide: IngestService,
-      inject: [IngestRepository, FeatureStore, EventPublisher, MetricsService, TopicWatermarks, APP_CONFIG],
-      useFactory: (repo: IngestRepository, features: FeatureStore, publisher: EventPublisher, metrics: MetricsService, offsets: TopicWatermarks, config: AppConfig) => {
+      inject: [IngestRepository, FeatureStore, EventPublisher, MetricsService, TopicWatermarks, RequestIdSigner, APP_CONFIG],
+      useFactory: (
+        repo: IngestRepository,
+        features: FeatureStore,
+        publisher: EventPublisher,
+        metrics: MetricsService,
+        offsets: TopicWatermarks,
+        signer: RequestIdSigner,
+        config: AppConfig,
+      ) => {
         const logger = new Logger('ingest');
         const topics = topicNames(config);
-        return new IngestService(repo, features, new EventValidator({ imageEmbeddingDim: config.IMAGE_EMBEDDING_DIM }), topics, {
+        return new IngestService(repo, features, new EventValidator({ imageEmbeddingDim: config.IMAGE_EMBEDDING_DIM }), signer, topics, {
           publishDeadLetters: (messages) => publisher.publishRaw(topics.deadLetter, messages),
           count: (topic, outcome, n) => {
             if (n > 0) metrics.ingestEvents.inc({ topic, outcome }, n);
           },
           attributed: (version, type) => (type === 'click' ? metrics.clicks : metrics.impressions).inc({ model_version: version }),
+          unattributed: (reason, n) => {
+            metrics.unattributed.inc({ reason }, n);
+            logger.debug(`${n} interactions stored unattributed: requestId ${reason === 'unsigned' ? 'not a signed id' : 'with a wrong signature'}`);
+          },
+          productChangesNotPublished: (topic, partition, reason) => {
+            metrics.productBroadcastFailures.inc({ topic });
+            logger.warn(`${topic}[${partition}]: product changes stored but not broadcast (subscribers reconcile from PostgreSQL): ${reason}`);
+          },
           watermarks: (topic, partition) => offsets.watermarks(topic, partition),
           featuresBehind: (topic, partition, reason) => {
             metrics.featureFailures.inc({ topic });

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { ReadinessService } from '@recsys/observability';
 import { openDatabase } from './data-source';
+import { RequestIdSigner } from './request-id.signer';
 
 /** Injection token of the initialized, migrated TypeORM {@link DataSource}. */
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -25,7 +26,7 @@ class DataSourceLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** Opens the database at boot (migrations applied) and closes it at shutdown. */
+/** Opens the database at boot (migrations applied) and closes it at shutdown; loads the request-id key ({@link RequestIdSigner}). */
 @Global()
 @Module({
   providers: [
@@ -35,7 +36,12 @@ class DataSourceLifecycle implements OnModuleInit, OnApplicationShutdown {
       useFactory: (config: AppConfig) => openDatabase(config),
     },
     DataSourceLifecycle,
+    {
+      provide: RequestIdSigner,
+      inject: [DATA_SOURCE, APP_CONFIG],
+      useFactory: (ds: DataSource, config: AppConfig) => new RequestIdSigner(ds, config),
+    },
   ],
-  exports: [DATA_SOURCE],
+  exports: [DATA_SOURCE, RequestIdSigner],
 })
 export class StorageModule {}

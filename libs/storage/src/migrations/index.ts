@@ -5,6 +5,7 @@ import { DeadLetterOutbox1732791600000 } from './1732791600000-dead-letter-outbo
 import { LogIdentity1732795200000 } from './1732795200000-log-identity';
 import { BoundedIngestState1732798800000 } from './1732798800000-bounded-ingest-state';
 import { ModelRegistry1732802400000 } from './1732802400000-model-registry';
+import { ScoringSupport1732806000000 } from './1732806000000-scoring-support';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1732780800000, InteractionModelVersion1732784400000, BrinInteractionSource1732788000000, DeadLetterOutbox1732791600000, LogIdentity1732795200000, BoundedIngestState1732798800000, ModelRegistry1732802400000];
+export const MIGRATIONS = [InitialSchema1732780800000, InteractionModelVersion1732784400000, BrinInteractionSource1732788000000, DeadLetterOutbox1732791600000, LogIdentity1732795200000, BoundedIngestState1732798800000, ModelRegistry1732802400000, ScoringSupport1732806000000];
