@@ -11,8 +11,10 @@ import { ScoringModule } from '@recsys/scoring';
 import { StorageModule } from '@recsys/storage';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminIngestController } from './admin-ingest.controller';
+import { AdminLoadFailuresController } from './admin-load-failures.controller';
 import { AdminModelsController } from './admin-models.controller';
 import { AdminTrainingController } from './admin-training.controller';
+import { DocsController } from './docs.controller';
 import { EventsController } from './events.controller';
 import { RankingController } from './ranking.controller';
 import { RecommendationsController } from './recommendations.controller';
@@ -35,7 +37,7 @@ export class ApiModule {
         AuthModule,
         ScoringModule,
       ],
-      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController],
+      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController, AdminLoadFailuresController, DocsController],
     };
   }
 }

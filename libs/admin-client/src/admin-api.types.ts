@@ -5,7 +5,7 @@
 import type { HeldOutScores, ModelDetail as ServerModelDetail, ModelSummary as ServerModelSummary, ActivationResult as ServerActivation } from '@recsys/registry';
 import type { JobView as ServerJobView, TrainingJobData, TrainingJobResult as ServerJobResult } from '@recsys/jobs';
 
-export type { ModelStatus, ModelKind, HeldOutScores, GateComparison } from '@recsys/registry';
+export type { ModelStatus, ModelKind, HeldOutScores, GateComparison, LoadFailure } from '@recsys/registry';
 export type { TrainingJobData } from '@recsys/jobs';
 export type { AuditEntry } from '@recsys/auth';
 
@@ -39,3 +39,11 @@ export type ModelDetail = Omit<ServerModelDetail, 'metrics'> & { metrics: Partia
 
 /** `POST /v1/admin/models/{version}/activate` -> 200. */
 export type ActivationResult = ServerActivation & { status: 'active' };
+
+/** What `AdminClient.loadFailures` asks for; each field left out leaves the API's default. */
+export interface LoadFailuresQuery {
+  /** 1..1000; the API's default 100. */
+  limit?: number;
+  /** Only this version's failures; default every version's. */
+  version?: string;
+}

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminApiError, AdminClient, AdminNetworkError } from './index';
-import { activateV3, AUDIT, JOB_ID, jobAt, MODEL_V3, MODELS } from './testing/admin-api.fixtures';
+import { activateV3, AUDIT, JOB_ID, jobAt, LOAD_FAILURES, loadFailuresAnswer, MODEL_V3, MODELS } from './testing/admin-api.fixtures';
 import { FAKE_TOKEN, FakeAdminApi, startFakeAdminApi } from './testing/fake-admin-api';
 
 describe('AdminClient', () => {
@@ -18,6 +18,7 @@ describe('AdminClient', () => {
       'GET /v1/admin/models/v3': { body: MODEL_V3 },
       'POST /v1/admin/models/v3/activate': activateV3,
       'GET /v1/admin/audit': { body: AUDIT },
+      'GET /v1/admin/load-failures': loadFailuresAnswer,
       'GET /v1/admin/models/v500': { status: 500, raw: 'Internal Server Error' },
     });
     client = new AdminClient({ baseUrl: api.url, token: FAKE_TOKEN });
@@ -51,6 +52,17 @@ describe('AdminClient', () => {
       ['GET', '/v1/admin/models', {}, undefined],
       ['GET', '/v1/admin/models/v3', {}, undefined],
       ['GET', '/v1/admin/audit', { limit: '100' }, undefined],
+    ]);
+  });
+
+  it('reads the load failures, passing limit and version only when given, the version encoded', async () => {
+    await expect(client.loadFailures()).resolves.toEqual(LOAD_FAILURES);
+    await expect(client.loadFailures({ version: 'v4', limit: 1 })).resolves.toEqual([LOAD_FAILURES[0]]);
+    await expect(client.loadFailures({ version: 'v4&limit=9' })).resolves.toEqual([]);
+    expect(api.requests.map((r) => [r.path, r.query])).toEqual([
+      ['/v1/admin/load-failures', {}],
+      ['/v1/admin/load-failures', { limit: '1', version: 'v4' }],
+      ['/v1/admin/load-failures', { version: 'v4&limit=9' }],
     ]);
   });
 

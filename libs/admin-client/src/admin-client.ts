@@ -1,5 +1,5 @@
 import { AdminApiError, AdminNetworkError } from './admin-api.error';
-import type { ActivationResult, AuditEntry, JobView, ModelDetail, ModelSummary, RetrainAccepted, RetrainMode } from './admin-api.types';
+import type { ActivationResult, AuditEntry, JobView, LoadFailure, LoadFailuresQuery, ModelDetail, ModelSummary, RetrainAccepted, RetrainMode } from './admin-api.types';
 
 /** Where and how the client reaches the admin API. */
 export interface AdminClientOptions {
@@ -67,6 +67,18 @@ export class AdminClient {
   /** The latest admin actions, newest first (`GET /v1/admin/audit`); `limit` 1..1000, the API's default 100 when omitted. */
   audit(limit?: number): Promise<AuditEntry[]> {
     return this.request('GET', `v1/admin/audit${limitQuery(limit)}`);
+  }
+
+  /**
+   * The model artifacts API processes refused to serve, newest first (`GET /v1/admin/load-failures`); `limit` 1..1000,
+   * the API's default 100 when omitted; `version` keeps that version's only. Default: every version's.
+   */
+  loadFailures(query: LoadFailuresQuery = {}): Promise<LoadFailure[]> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.version !== undefined) params.set('version', query.version);
+    const qs = params.toString();
+    return this.request('GET', `v1/admin/load-failures${qs ? `?${qs}` : ''}`);
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

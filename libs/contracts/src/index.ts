@@ -3,3 +3,5 @@ export * from './event.validator';
 export * from './http.dto';
 export * from './dead-letter';
 export * from './queues';
+export * from './request-id';
+export * from './openapi';

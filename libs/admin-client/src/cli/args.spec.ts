@@ -19,6 +19,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['jobs']).limit).toBeUndefined();
   });
 
+  it('reads load-failures with --version and --limit', () => {
+    expect(parseCliArgs(['load-failures'])).toMatchObject({ command: 'load-failures', version: undefined, limit: undefined });
+    expect(parseCliArgs(['load-failures', '--version', 'v3', '--limit=20', '--json'])).toMatchObject({ version: 'v3', limit: 20, json: true });
+  });
+
   it('treats --help and -h anywhere as help', () => {
     expect(parseCliArgs(['models', '--help']).command).toBe('help');
     expect(parseCliArgs(['-h']).command).toBe('help');
@@ -38,6 +43,9 @@ describe('parseCliArgs', () => {
     [['jobs', '--limit', '0'], '--limit must be a positive integer, got "0"'],
     [['audit', '--limit', '2.5'], '--limit must be a positive integer, got "2.5"'],
     [['jobs', '--limit'], "Option '--limit <value>' argument missing"],
+    [['models', '--version', 'v3'], 'models does not take --version'],
+    [['load-failures', '--version', ''], '--version must not be empty'],
+    [['load-failures', 'v3'], 'load-failures does not take the argument "v3"'],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The commands of `npm run recsys -- <command>`. */
-export const COMMANDS = ['retrain', 'jobs', 'job', 'models', 'show', 'activate', 'audit', 'help'] as const;
+export const COMMANDS = ['retrain', 'jobs', 'job', 'models', 'show', 'activate', 'audit', 'load-failures', 'help'] as const;
 /** One of `COMMANDS`. */
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -16,6 +16,8 @@ commands:
   show VERSION                 one version: its metrics, the gate's comparison and its lineage
   activate VERSION [--force]   serve VERSION (rollback or forward); --force for a rejected version
   audit [--limit N]            the latest admin actions (default 100)
+  load-failures [--version V] [--limit N]
+                               model artifacts the API refused to serve, newest first (default 100)
   help                         this text
 
 options (every command):
@@ -50,11 +52,13 @@ export interface CliArgs {
   wait: boolean;
   /** `activate --force`: activate a rejected version. Default false. */
   force: boolean;
-  /** `jobs` and `audit --limit N`, a positive integer; unset leaves the API's default. */
+  /** `jobs`, `audit` and `load-failures --limit N`, a positive integer; unset leaves the API's default. */
   limit?: number;
+  /** `load-failures --version V`: that version's failures only; unset lists every version's. */
+  version?: string;
 }
 
-type Flag = 'full' | 'wait' | 'force' | 'limit';
+type Flag = 'full' | 'wait' | 'force' | 'limit' | 'version';
 
 /** Per command: its flags beyond the global ones, and the name of its one argument if it takes one. */
 const COMMAND_SPEC: Record<CommandName, { flags: Flag[]; arg?: string }> = {
@@ -65,6 +69,7 @@ const COMMAND_SPEC: Record<CommandName, { flags: Flag[]; arg?: string }> = {
   show: { flags: [], arg: 'VERSION' },
   activate: { flags: ['force'], arg: 'VERSION' },
   audit: { flags: ['limit'] },
+  'load-failures': { flags: ['limit', 'version'] },
   help: { flags: [] },
 };
 
@@ -77,6 +82,7 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   force: { type: 'boolean' },
   limit: { type: 'string' },
+  version: { type: 'string' },
 } as const;
 
 /**
@@ -91,7 +97,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (name === undefined) throw new UsageError('missing command');
   if (!isCommand(name)) throw new UsageError(`unknown command "${name}"`);
   const spec = COMMAND_SPEC[name];
-  for (const flag of ['full', 'wait', 'force', 'limit'] as const) {
+  for (const flag of ['full', 'wait', 'force', 'limit', 'version'] as const) {
     if (values[flag] !== undefined && !spec.flags.includes(flag)) throw new UsageError(`${name} does not take --${flag}`);
   }
   if (spec.arg && rest.length === 0) throw new UsageError(`${name} needs ${spec.arg}`);
@@ -107,6 +113,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     wait: values.wait ?? false,
     force: values.force ?? false,
     limit: values.limit === undefined ? undefined : positiveInteger('limit', values.limit),
+    version: values.version === undefined ? undefined : nonEmpty('version', values.version),
   };
 }
 
@@ -121,6 +128,11 @@ function tokenize(argv: readonly string[]) {
 
 function isCommand(name: string): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name);
+}
+
+function nonEmpty(flag: string, raw: string): string {
+  if (raw.trim() === '') throw new UsageError(`--${flag} must not be empty`);
+  return raw;
 }
 
 function positiveInteger(flag: string, raw: string): number {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { activateV3, AUDIT, JOB_ID, jobAt, MODEL_V3, MODELS } from '../testing/admin-api.fixtures';
+import { activateV3, AUDIT, JOB_ID, jobAt, LOAD_FAILURES, loadFailuresAnswer, MODEL_V3, MODELS } from '../testing/admin-api.fixtures';
 import { FAKE_TOKEN, FakeAdminApi, FakeRoutes, sequence, startFakeAdminApi } from '../testing/fake-admin-api';
 import { CliIo, POLL_INTERVAL_MS, runCli } from './recsys';
 
@@ -41,6 +41,7 @@ function routes(): FakeRoutes {
     'POST /v1/admin/models/v3/activate': activateV3,
     'POST /v1/admin/models/v2/activate': { body: { version: 'v2', previous: 'v2', changed: false, status: 'active' } },
     'GET /v1/admin/audit': { body: AUDIT },
+    'GET /v1/admin/load-failures': loadFailuresAnswer,
   };
 }
 
@@ -71,6 +72,7 @@ describe('recsys CLI', () => {
       [['models', '--json'], MODELS],
       [['--json', 'show', 'v3'], MODEL_V3],
       [['audit', '--json'], AUDIT],
+      [['load-failures', '--json'], LOAD_FAILURES],
       [['job', JOB_ID, '--json'], jobAt('waiting', 0)],
       [['retrain', '--json'], { jobId: JOB_ID }],
     ] as const) {
@@ -127,6 +129,22 @@ describe('recsys CLI', () => {
       ['2025-03-02T10:59:00Z', 'anonymous', 'models.list', '401', 'unauthorized', '-'],
       [''],
     ]);
+  });
+
+  it('load-failures: one row per refused artifact, the first line of its error; --version and --limit passed on', async () => {
+    const all = await cli(api, ['load-failures']);
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    expect(all.stdout.split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+      ['AT', 'VERSION', 'INSTANCE', 'ERROR'],
+      ['2025-03-02T12:00:01Z', 'v4', 'api-7f9c:4242', 'checksum mismatch: expected 9f2c..., got 0000...'],
+      ['2025-03-02T12:00:01Z', 'v4', 'api-7f9c:4243', 'checksum mismatch: expected 9f2c..., got 0000...'],
+      ['2025-03-02T10:30:00Z', 'v3', 'api-1b2d:977', 'model.rsm: unexpected end of file ...'],
+      [''],
+    ]);
+    const v3 = await cli(api, ['load-failures', '--version', 'v3', '--limit', '5']);
+    expect(v3.stdout.split('\n')).toHaveLength(3);
+    expect(api.requests[1].query).toEqual({ version: 'v3', limit: '5' });
+    expect((await cli(api, ['load-failures', '--version=v9'])).stdout).toBe('no load failures recorded for v9\n');
   });
 
   it('prints the API error as code and message and exits 1: a wrong token (403), an unknown version (404)', async () => {
@@ -225,5 +243,6 @@ describe('recsys CLI', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('retrain [--full] [--wait]');
     expect(run.stdout).toContain('--json');
+    expect(run.stdout).toContain('load-failures [--version V] [--limit N]');
   });
 });

@@ -9,7 +9,7 @@ import type { JobView } from '../admin-api.types';
 import { AdminClient } from '../admin-client';
 import { CliArgs, CliEnv, CommandName, parseCliArgs, resolveConnection, USAGE, UsageError } from './args';
 import { ProgressReporter, TextSink } from './progress';
-import { renderActivation, renderAudit, renderJob, renderJobs, renderModel, renderModels, renderOutcome } from './views';
+import { renderActivation, renderAudit, renderJob, renderJobs, renderLoadFailures, renderModel, renderModels, renderOutcome } from './views';
 
 /** `retrain --wait` asks for the job this often (ms). */
 export const POLL_INTERVAL_MS = 500;
@@ -110,6 +110,11 @@ const RUNNERS: Record<Exclude<CommandName, 'help'>, Runner> = {
   audit: async (client, args, io) => {
     const entries = await client.audit(args.limit);
     print(io, args, entries, () => renderAudit(entries));
+    return EXIT.ok;
+  },
+  'load-failures': async (client, args, io) => {
+    const failures = await client.loadFailures({ limit: args.limit, version: args.version });
+    print(io, args, failures, () => renderLoadFailures(failures, args.version));
     return EXIT.ok;
   },
 };

@@ -1,5 +1,5 @@
 import { jobAt, MODEL_V3 } from '../testing/admin-api.fixtures';
-import { LINEAGE_SHOWN, renderModel, renderModels, renderOutcome } from './views';
+import { ERROR_SHOWN, LINEAGE_SHOWN, renderLoadFailures, renderModel, renderModels, renderOutcome } from './views';
 
 describe('views', () => {
   it('show: a version the gate never compared lists its own metrics', () => {
@@ -24,6 +24,13 @@ describe('views', () => {
   it('show: a gate measured against the popularity fallback says so', () => {
     const out = renderModel({ ...MODEL_V3, gate: { ...MODEL_V3.gate!, decision: 'promoted', against: { kind: 'popular', version: null } } });
     expect(out).toContain('against    the popularity fallback (no active version)');
+  });
+
+  it('load-failures: a long error is cut to ERROR_SHOWN characters; none says so, naming the version asked for', () => {
+    const row = renderLoadFailures([{ version: 'v7', instance: 'h:1', error: 'e'.repeat(500), at: '2025-03-02T10:30:00.000Z' }]).split('\n')[1];
+    expect(row.split(/\s{2,}/)[3]).toBe(`${'e'.repeat(ERROR_SHOWN - 3)}...`);
+    expect(renderLoadFailures([])).toBe('no load failures recorded');
+    expect(renderLoadFailures([], 'v7')).toBe('no load failures recorded for v7');
   });
 
   it('models: says so when there is none', () => {

@@ -1,4 +1,4 @@
-import type { ActivationResult, AuditEntry, HeldOutScores, JobView, ModelDetail, ModelSummary, TrainingJobData } from '../admin-api.types';
+import type { ActivationResult, AuditEntry, HeldOutScores, JobView, LoadFailure, ModelDetail, ModelSummary, TrainingJobData } from '../admin-api.types';
 import { formatBytes, formatCount, formatMetric, formatPercent, formatTime, NONE, orNone } from './format';
 import { formatBlock, formatTable } from './table';
 
@@ -170,4 +170,24 @@ export function renderAudit(entries: readonly AuditEntry[]): string {
       e.params && Object.keys(e.params).length > 0 ? JSON.stringify(e.params) : NONE,
     ]),
   );
+}
+
+/** `load-failures` prints at most this many characters of an error (the first line); `--json` has it whole. */
+export const ERROR_SHOWN = 120;
+
+/** `load-failures`: one row per refused artifact, newest first; `version` names the filter in the empty message. */
+export function renderLoadFailures(failures: readonly LoadFailure[], version?: string): string {
+  if (failures.length === 0) return version ? `no load failures recorded for ${version}` : 'no load failures recorded';
+  return formatTable(
+    [{ header: 'AT' }, { header: 'VERSION' }, { header: 'INSTANCE' }, { header: 'ERROR' }],
+    failures.map((f) => [formatTime(f.at), f.version, f.instance, shortError(f.error)]),
+  );
+}
+
+// The first line says what failed; the rest (a stack, say) is in --json.
+function shortError(error: string): string {
+  const [first = '', ...rest] = error.trim().split('\n');
+  const chars = [...first];
+  if (chars.length > ERROR_SHOWN) return `${chars.slice(0, ERROR_SHOWN - 3).join('')}...`;
+  return orNone(rest.length > 0 ? `${first} ...` : first);
 }

@@ -1,4 +1,4 @@
-import type { AuditEntry, JobView, ModelDetail, ModelSummary } from '../admin-api.types';
+import type { AuditEntry, JobView, LoadFailure, ModelDetail, ModelSummary } from '../admin-api.types';
 import { apiError, type FakeAnswer, type SeenRequest } from './fake-admin-api';
 
 // Canned answers of the admin API, shaped as the real one answers (CONTRACT section 4).
@@ -92,4 +92,17 @@ export function activateV3(req: SeenRequest): FakeAnswer {
   return (req.body as { force?: boolean }).force
     ? { body: { version: 'v3', previous: 'v2', changed: true, status: 'active' } }
     : apiError(409, 'rejected_version', 'version v3 was rejected by the gate; send {"force": true} to activate it anyway');
+}
+
+/** `GET /v1/admin/load-failures`, newest first: v4's artifact refused by two API processes, and an older one of v3. */
+export const LOAD_FAILURES: LoadFailure[] = [
+  { version: 'v4', instance: 'api-7f9c:4242', error: 'checksum mismatch: expected 9f2c..., got 0000...', at: '2025-03-02T12:00:01.250Z' },
+  { version: 'v4', instance: 'api-7f9c:4243', error: 'checksum mismatch: expected 9f2c..., got 0000...', at: '2025-03-02T12:00:01.000Z' },
+  { version: 'v3', instance: 'api-1b2d:977', error: 'model.rsm: unexpected end of file\n    at decodeBundle (bundle.ts:88)', at: '2025-03-02T10:30:00.000Z' },
+];
+
+/** `GET /v1/admin/load-failures`, filtered by `version` and cut to `limit` as the API does. */
+export function loadFailuresAnswer(req: SeenRequest): FakeAnswer {
+  const rows = LOAD_FAILURES.filter((f) => req.query.version === undefined || f.version === req.query.version);
+  return { body: req.query.limit === undefined ? rows : rows.slice(0, Number(req.query.limit)) };
 }

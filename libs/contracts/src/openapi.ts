@@ -1,0 +1,3 @@
+/** The OpenAPI description of the API (`GET /docs/openapi.json`) and its HTML page (`GET /docs`). */
+export * from './openapi.document';
+export * from './openapi.page';
