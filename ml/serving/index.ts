@@ -29,4 +29,5 @@ export { type VectorPrecision } from './vector-rows';
 export { type CandidateIndexOptions } from './candidate-index';
 export { ChecksumError } from '../core/bundle';
 export type { HeldOutMetrics } from '../core/ranking';
-export type { ProductEvent, ProductContent } from '../core/events';
+export { parseEventObject, fromStoredProduct } from '../core/events';
+export type { ProductEvent, ProductContent, MlEvent, StoredProduct } from '../core/events';

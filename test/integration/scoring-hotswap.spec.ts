@@ -11,31 +11,16 @@ import { produce } from '../support/events';
 import { IngestFixture } from '../support/ingest-fixture';
 import { ShopSender } from '../support/shop-sender';
 import { RunningService, startService } from '../support/services';
+import { AdminCalls, scoringConfig, type Answer } from '../support/scoring-api';
 import { eventually, isolatedConfig } from '../support/test-env';
 
 const TOKEN = 'scoring-test-token';
 
-interface Answer {
-  requestId: string;
-  modelVersion: string;
-  items: { itemId: string; score: number }[];
-}
 
 describe('scoring API and hot swap', () => {
   const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recsys-scoring-'));
-  const config = isolatedConfig({
-    PORT: '3935',
-    INGEST_PORT: '3936',
-    TRAINER_PORT: '3937',
-    HOST: '127.0.0.1',
-    ADMIN_TOKEN: TOKEN,
-    MODEL_DIR: modelDir,
-    GATE_MIN_POSITIVES: '50',
-    GATE_TOLERANCE: '0.5',
-    TRAIN_SCHEDULE: '0 0 1 1 *',
-    REGISTRY_POLL_MS: '1000',
-    ML_BACKEND: 'wasm',
-  });
+  const config = isolatedConfig(scoringConfig(3935, modelDir, TOKEN));
+
   const fx = new IngestFixture(config);
   let api: RunningService;
   let ingest: RunningService;
@@ -49,26 +34,9 @@ describe('scoring API and hot swap', () => {
     const res = await fetch(`${api.url}/v1/recommendations?${query}`);
     return { status: res.status, body: (await res.json()) as Answer & { error?: { code: string } } };
   };
-  const admin = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${api.url}${route}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as T;
-  };
-  const retrain = async (): Promise<string> => {
-    const { jobId } = await admin<{ jobId: string }>('POST', '/v1/admin/retrain', {});
-    let version: string | null = null;
-    const done = await eventually(async () => {
-      const job = await admin<{ state: string; result?: { outcome: string; modelVersion: string } }>('GET', `/v1/admin/jobs/${jobId}`);
-      if (job.state === 'completed' && job.result?.outcome === 'published') version = job.result.modelVersion;
-      return job.state === 'completed' || job.state === 'failed';
-    }, 240_000, 250);
-    expect(done).toBe(true);
-    expect(version).not.toBeNull();
-    return version as unknown as string;
-  };
+  const calls = new AdminCalls(() => api.url, TOKEN);
+  const admin = <T>(method: string, route: string, body?: unknown): Promise<T> => calls.call<T>(method, route, body);
+  const retrain = (mode?: 'incremental' | 'full') => calls.retrain(mode);
   const serves = (version: string) => eventually(async () => (await recommend('userId=u-1')).body.modelVersion === version, 10_000, 50);
 
   beforeAll(async () => {
@@ -82,11 +50,11 @@ describe('scoring API and hot swap', () => {
     fs.rmSync(modelDir, { recursive: true, force: true });
   });
 
-  it('answers from the popularity fallback before the first model, an unknown user too, and refuses bad queries with a 4xx', async () => {
+  it('answers from the trending fallback before the first model, an unknown user too, and refuses bad queries with a 4xx', async () => {
     const known = await recommend('userId=u-3&k=5');
     expect(known.status).toBe(200);
-    expect(known.body.modelVersion).toBe('fallback:popular');
-    expect(known.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(known.body.modelVersion).toBe('fallback:trending');
+    expect(known.body.requestId).toMatch(/^r1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(known.body.items.length).toBeGreaterThan(0);
     const unknown = await recommend('userId=nobody-at-all');
     expect(unknown.status).toBe(200);
@@ -126,7 +94,7 @@ describe('scoring API and hot swap', () => {
     expect(res.status).toBe(200);
     const ranked = (await res.json()) as Answer;
     expect(ranked.modelVersion).toBe(rec.body.modelVersion);
-    expect(ranked.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ranked.requestId).toMatch(/^r1\./);
     expect(ranked.items).toHaveLength(ids.length + 2);
     expect(ranked.items[ranked.items.length - 1]).toEqual({ itemId: 'no-such-item', score: -1e9 });
     const scores = ranked.items.slice(0, -1).map((i) => i.score);

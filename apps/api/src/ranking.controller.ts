@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { DomainError } from '@recsys/observability';
-import { RANK_BODY, RankingService, SIMILAR_QUERY, type RecommendationsAnswer, type SimilarAnswer } from '@recsys/scoring';
+import { RANK_BODY, RankingService, SIMILAR_QUERY, deviceFromUserAgent, type RecommendationsAnswer, type SimilarAnswer } from '@recsys/scoring';
 
 function invalid(issues: { path: PropertyKey[]; message: string }[]): DomainError {
   return new DomainError(400, 'invalid_request', issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; '));
@@ -13,10 +13,10 @@ export class RankingController {
 
   @Post('rank')
   @HttpCode(200)
-  rank(@Body() body: unknown): Promise<RecommendationsAnswer> {
+  rank(@Body() body: unknown, @Headers('user-agent') userAgent?: string): Promise<RecommendationsAnswer> {
     const parsed = RANK_BODY.safeParse(body);
     if (!parsed.success) throw invalid(parsed.error.issues);
-    return this.ranking.rank(parsed.data);
+    return this.ranking.rank(parsed.data, { device: deviceFromUserAgent(userAgent) });
   }
 
   @Get('items/:itemId/similar')

@@ -4,3 +4,8 @@ export * from './recommendation.query';
 export * from './recommendation.service';
 export * from './scoring.module';
 export * from './ranking.service';
+export * from './cold-start';
+export * from './product-catalog';
+export * from './product-change.watcher';
+export * from './catalog.repository';
+export * from './serving-record.writer';

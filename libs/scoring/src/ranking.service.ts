@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { FeatureStore } from '@recsys/features';
 import { DomainError } from '@recsys/observability';
+import { RequestIdSigner } from '@recsys/storage';
 import { ModelHolder } from './model-holder.service';
 import type { RankBody, RecommendationsAnswer, SimilarAnswer, SimilarQuery } from './recommendation.query';
-import { POPULAR_FALLBACK } from './recommendation.service';
+import { POPULAR_FALLBACK, type RequestContext } from './recommendation.service';
+import { ServingRecordWriter } from './serving-record.writer';
 
 /** The score stated for an item the model does not know (or a deleted one): below every real score. */
 export const UNKNOWN_ITEM_SCORE = -1e9;
@@ -20,16 +21,18 @@ export class RankingService {
   constructor(
     @Inject(FeatureStore) private readonly features: FeatureStore,
     private readonly holder: ModelHolder,
+    private readonly signer: RequestIdSigner,
+    private readonly records: ServingRecordWriter,
   ) {}
 
-  async rank(body: RankBody, now = Date.now()): Promise<RecommendationsAnswer> {
+  async rank(body: RankBody, rc: RequestContext = {}): Promise<RecommendationsAnswer> {
+    const now = rc.now ?? Date.now();
     const served = this.holder.current();
-    const requestId = randomUUID();
     const known: { itemId: string; score: number }[] = [];
     const unknown: { itemId: string; score: number }[] = [];
     if (served) {
       const recent = await this.features.recentItems(body.userId);
-      const scores = served.model.scores(recent.map((r) => r.itemId), { ts: now, userId: body.userId });
+      const scores = served.model.scores(recent.map((r) => r.itemId), { ts: now, userId: body.userId, device: body.device ?? rc.device });
       for (const itemId of body.itemIds) {
         const i = served.model.indexOf(itemId);
         if (i === undefined || !served.model.isLive(itemId)) unknown.push({ itemId, score: UNKNOWN_ITEM_SCORE });
@@ -45,8 +48,10 @@ export class RankingService {
     }
     known.sort((a, b) => b.score - a.score);
     const modelVersion = served?.version ?? POPULAR_FALLBACK;
-    this.features.recordServing(requestId, modelVersion).catch(() => undefined);
-    return { requestId, modelVersion, items: [...known, ...unknown] };
+    const items = [...known, ...unknown];
+    const requestId = this.signer.sign(modelVersion);
+    this.records.record({ requestId, modelVersion, itemIds: items.map((i) => i.itemId) });
+    return { requestId, modelVersion, items };
   }
 
   async similar(q: SimilarQuery): Promise<SimilarAnswer> {

@@ -1,49 +1,124 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { FeatureStore } from '@recsys/features';
-import { ModelHolder } from './model-holder.service';
+import { RequestIdSigner } from '@recsys/storage';
+import { fuseByRank, type Scored } from './cold-start';
+import { ModelHolder, type ServedModel } from './model-holder.service';
+import { ProductChangeWatcher } from './product-change.watcher';
 import type { RecommendationsAnswer, RecommendationsQuery } from './recommendation.query';
+import { ServingRecordWriter } from './serving-record.writer';
 
-/** The version name of answers given without a model. */
+/** The version name of answers given without a model and without trending data. */
 export const POPULAR_FALLBACK = 'fallback:popular';
+/** The version name of answers given without a model: trending blended with the newest day's popularity. */
+export const TRENDING_FALLBACK = 'fallback:trending';
+/** The version name prefix of a model's answers for a user without positives (trending blended with the model). */
+export const COLD_START_PREFIX = 'cold-start:';
+
+/** Candidates each cold-start list contributes before fusion (more with a category filter, which drops many). */
+const COLD_POOL = 100;
+const COLD_POOL_FILTERED = 1000;
+
+/** Where a request comes from, beyond its query. */
+export interface RequestContext {
+  /** Epoch ms of the request. Default now. */
+  now?: number;
+  /** The device class of the client, when its request says (the `device` query wins over this). */
+  device?: string;
+}
 
 /**
- * Recommendations for a user: the user's recent positives and seen items from Redis at request time (so a click
- * through Kafka changes the next answer), the served model's top-k with the seen and excluded items left out, and
- * the newest day's most popular items when there is no model yet. Every answer's request id is recorded with the
- * version that served it (off the request path: a Redis hiccup never fails the request).
+ * Recommendations for a user. The user's recent positives and seen items come from Redis at request time (a click
+ * through Kafka changes the next answer); the served model ranks (its index's candidates plus the memory's successors,
+ * re-scored exactly), leaving out seen and excluded items and, with a `category`, everything outside it. A user
+ * without positives gets the cold-start list: trending in the last hours for the request's device class fused by rank
+ * with the model's answer for an empty history (or with the newest day's popularity before the first model).
+ * Every answer's request id carries its version, signed, and the served list is recorded off the request path.
  */
 @Injectable()
 export class RecommendationService {
-  private readonly logger = new Logger('scoring');
-
   constructor(
     @Inject(FeatureStore) private readonly features: FeatureStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly holder: ModelHolder,
+    private readonly products: ProductChangeWatcher,
+    private readonly signer: RequestIdSigner,
+    private readonly records: ServingRecordWriter,
   ) {}
 
-  async recommend(q: RecommendationsQuery, now = Date.now()): Promise<RecommendationsAnswer> {
+  async recommend(q: RecommendationsQuery, rc: RequestContext = {}): Promise<RecommendationsAnswer> {
+    const now = rc.now ?? Date.now();
+    const device = q.device ?? rc.device;
     // the reference is read once: this answer comes from one model whatever is swapped meanwhile
     const served = this.holder.current();
     const [recent, seen] = await Promise.all([this.features.recentItems(q.userId), this.features.seenItems(q.userId)]);
     const exclude = new Set([...seen, ...q.exclude]);
-    const requestId = randomUUID();
-    let answer: RecommendationsAnswer;
-    if (served) {
-      const items = served.model.recommend(
-        recent.map((r) => r.itemId),
-        q.k,
-        { ts: now, userId: q.userId },
-        exclude,
-      );
-      answer = { requestId, modelVersion: served.version, items: items.map((r) => ({ itemId: r.itemId, score: r.score })) };
+    const inCategory = q.category === undefined ? null : this.products.catalog.itemsIn(q.category);
+    let modelVersion: string;
+    let items: Scored[];
+    if (served && recent.length > 0) {
+      modelVersion = served.version;
+      const history = recent.map((r) => r.itemId);
+      const context = { ts: now, userId: q.userId, device };
+      items = inCategory ? topAmong(served, history, context, inCategory, exclude, q.k) : served.model.recommend(history, q.k, context, exclude).map(scored);
     } else {
-      const popular = await this.features.popularItems(q.k + exclude.size);
-      answer = { requestId, modelVersion: POPULAR_FALLBACK, items: popular.filter((p) => !exclude.has(p.itemId)).slice(0, q.k) };
+      ({ modelVersion, items } = await this.coldStart(served, q, device, now, exclude, inCategory));
     }
-    this.features.recordServing(requestId, answer.modelVersion).catch((err: unknown) => {
-      this.logger.warn(`serving record of ${requestId} not written: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    return answer;
+    const requestId = this.signer.sign(modelVersion);
+    this.records.record({ requestId, modelVersion, itemIds: items.map((i) => i.itemId) });
+    return { requestId, modelVersion, items };
   }
+
+  private async coldStart(
+    served: ServedModel | null,
+    q: RecommendationsQuery,
+    device: string | undefined,
+    now: number,
+    exclude: ReadonlySet<string>,
+    inCategory: ReadonlySet<string> | null,
+  ): Promise<{ modelVersion: string; items: Scored[] }> {
+    const pool = (inCategory ? COLD_POOL_FILTERED : COLD_POOL) + exclude.size;
+    const halfLifeHours = this.config.TRENDING_HALF_LIFE_HOURS;
+    const [forDevice, overall] = await Promise.all([
+      device ? this.features.trendingItems(pool, { device, halfLifeHours }) : Promise.resolve([]),
+      this.features.trendingItems(pool, { halfLifeHours }),
+    ]);
+    // a device class with no events of its own yet answers from every device's
+    const trending = forDevice.length > 0 ? forDevice : overall;
+    const keep = (itemId: string): boolean => !exclude.has(itemId) && (!inCategory || inCategory.has(itemId)) && (!served || served.model.indexOf(itemId) === undefined || served.model.isLive(itemId));
+    if (served) {
+      const model = inCategory
+        ? topAmong(served, [], { ts: now, userId: q.userId, device }, inCategory, exclude, pool)
+        : served.model.recommend([], pool, { ts: now, userId: q.userId, device }, exclude).map(scored);
+      return { modelVersion: `${COLD_START_PREFIX}${served.version}`, items: fuseByRank([trending, model], q.k, keep) };
+    }
+    const popular = await this.features.popularItems(pool);
+    return { modelVersion: trending.length > 0 ? TRENDING_FALLBACK : POPULAR_FALLBACK, items: fuseByRank([trending, popular], q.k, keep) };
+  }
+}
+
+function scored(r: { itemId: string; score: number }): Scored {
+  return { itemId: r.itemId, score: r.score };
+}
+
+/** The top k of a set of items by the model's full score (exact: the category's items are scored, nothing else). */
+function topAmong(
+  served: ServedModel,
+  history: readonly string[],
+  context: { ts: number; userId: string; device?: string },
+  among: ReadonlySet<string>,
+  exclude: ReadonlySet<string>,
+  k: number,
+): Scored[] {
+  const m = served.model;
+  const scores = m.scores(history, context);
+  const out: Scored[] = [];
+  for (const itemId of among) {
+    if (exclude.has(itemId)) continue;
+    const i = m.indexOf(itemId);
+    if (i === undefined || !m.isLive(itemId)) continue;
+    out.push({ itemId, score: scores[i] });
+  }
+  out.sort((a, b) => b.score - a.score);
+  return out.slice(0, k);
 }
