@@ -8,6 +8,7 @@ import { MessagingModule } from '@recsys/messaging';
 import { ObservabilityModule } from '@recsys/observability';
 import { RegistryModule } from '@recsys/registry';
 import { ScoringModule } from '@recsys/scoring';
+import { StatsModule } from '@recsys/stats';
 import { StorageModule } from '@recsys/storage';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminIngestController } from './admin-ingest.controller';
@@ -18,8 +19,9 @@ import { DocsController } from './docs.controller';
 import { EventsController } from './events.controller';
 import { RankingController } from './ranking.controller';
 import { RecommendationsController } from './recommendations.controller';
+import { StatsController } from './stats.controller';
 
-/** The scoring, events, admin and dashboard API (port `PORT`). */
+/** The scoring, events, admin, statistics and dashboard API (port `PORT`). */
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -36,8 +38,9 @@ export class ApiModule {
         JobsModule,
         AuthModule,
         ScoringModule,
+        StatsModule,
       ],
-      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController, AdminLoadFailuresController, DocsController],
+      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController, AdminLoadFailuresController, StatsController, DocsController],
     };
   }
 }

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { buildOpenApiDocument, DOCS_PATHS, OpenApiDocument, renderOpenApiPage } from '@recsys/contracts';
 import { RETRAIN_BODY_SCHEMA } from '@recsys/jobs';
 import { RANK_BODY, RECOMMENDATIONS_QUERY, SIMILAR_QUERY } from '@recsys/scoring';
+import { CTR_STATS_QUERY } from '@recsys/stats';
 
 /** The page loads nothing from anywhere, itself included: inline styles only. */
 export const DOCS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -10,7 +11,7 @@ export const DOCS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; bas
 /** The API's OpenAPI document, its request schemas taken from the zod schemas the routes validate with. */
 export function apiDocument(config: Pick<AppConfig, 'EVENTS_MAX_BATCH' | 'IMAGE_EMBEDDING_DIM'>): OpenApiDocument {
   return buildOpenApiDocument(
-    { recommendationsQuery: RECOMMENDATIONS_QUERY, rankBody: RANK_BODY, similarQuery: SIMILAR_QUERY, retrainBody: RETRAIN_BODY_SCHEMA },
+    { recommendationsQuery: RECOMMENDATIONS_QUERY, rankBody: RANK_BODY, similarQuery: SIMILAR_QUERY, retrainBody: RETRAIN_BODY_SCHEMA, ctrStatsQuery: CTR_STATS_QUERY },
     { maxEvents: config.EVENTS_MAX_BATCH, imageEmbeddingDim: config.IMAGE_EMBEDDING_DIM },
   );
 }

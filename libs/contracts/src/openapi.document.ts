@@ -66,6 +66,8 @@ export interface ApiRequestSchemas {
   retrainBody: z.ZodType;
   /** `POST /v1/admin/models/{version}/activate` body; described by hand (`{"force"?: boolean}`) when omitted. */
   activateBody?: z.ZodType;
+  /** `GET /v1/stats/ctr`: an object schema of the query parameters; described by hand ({@link CTR_STATS_PARAMETERS}) when omitted. */
+  ctrStatsQuery?: z.ZodType;
 }
 
 /** What the document says about limits that the configuration sets. */
@@ -143,6 +145,19 @@ function limitParameter(fallback: number, max: number, what: string): OpenApiPar
 function pathParameter(name: string, description: string, schema: JsonSchema = { type: 'string' }): OpenApiParameter {
   return { name, in: 'path', required: true, description, schema };
 }
+
+const CTR_PARAMETER_DESCRIPTIONS: Record<string, string> = {
+  from: 'start of the range, inclusive: epoch milliseconds or ISO-8601 (default: 24 hours before `to`)',
+  to: 'end of the range, exclusive: epoch milliseconds or ISO-8601 (default: now)',
+  bucket: 'bucket size, one of 5m, 15m, 1h, 6h, 1d (default 1h); buckets start at multiples of it since the epoch (UTC), at most 2,000 per version',
+};
+
+/** The query parameters of `GET /v1/stats/ctr` when the validating schema is not passed in. */
+export const CTR_STATS_PARAMETERS: readonly OpenApiParameter[] = [
+  { name: 'from', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.from, schema: { type: 'string' } },
+  { name: 'to', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.to, schema: { type: 'string' } },
+  { name: 'bucket', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.bucket, schema: { type: 'string', enum: ['5m', '15m', '1h', '6h', '1d'], default: '1h' } },
+];
 
 /** The response schemas, by hand: the handlers answer TypeScript types, not zod schemas. */
 function responseSchemas(): Record<string, JsonSchema> {
@@ -265,6 +280,16 @@ function responseSchemas(): Record<string, JsonSchema> {
       error: str('why, at most 2,000 characters'),
       at: time(),
     }),
+    CtrPoint: object({
+      modelVersion: str('the version that served the impressions and clicks'),
+      bucketStart: time('start of the bucket (UTC)'),
+      impressions: int(),
+      clicks: int('may exceed impressions (a click whose impression was never sent)'),
+      ctr: { type: 'number', minimum: 0, maximum: 1, description: '`clicks / impressions`, capped at 1; 0 without impressions' },
+      ctrLow: { type: 'number', minimum: 0, maximum: 1, description: 'lower bound of the 95% Wilson score interval (on `min(clicks, impressions)` clicks)' },
+      ctrHigh: { type: 'number', minimum: 0, maximum: 1, description: 'upper bound of the 95% Wilson score interval (1 without impressions)' },
+    }),
+    CtrSeries: object({ series: { type: 'array', items: ref('CtrPoint'), description: 'by model version, then bucket start' } }),
     Liveness: object({ status: { type: 'string', const: 'ok' }, pid: int('the answering process (an API cluster\'s workers differ)') }, ['status']),
     Readiness: object({
       status: { type: 'string', enum: ['ok', 'unavailable'] },
@@ -432,6 +457,22 @@ export function buildOpenApiDocument(schemas: ApiRequestSchemas, options: ApiDoc
         responses: { '200': ok('the failures', { type: 'array', items: ref('LoadFailure') }), '400': error('`limit` out of range, or `version` given twice') },
       }),
     },
+    '/v1/stats/ctr': {
+      get: {
+        operationId: 'ctrStats',
+        summary: 'CTR per model version over time, with 95% Wilson intervals',
+        description:
+          'Stored impressions and clicks attributed to a model version (through the `requestId` of the answer that showed ' +
+          'the item), abuse-flagged ones excluded, counted per version and bucket within [from, to). Buckets without ' +
+          'any impression or click of a version are left out.',
+        tags: ['stats'],
+        parameters: schemas.ctrStatsQuery ? parametersOf(schemas.ctrStatsQuery, [], CTR_PARAMETER_DESCRIPTIONS) : [...CTR_STATS_PARAMETERS],
+        responses: {
+          '200': ok('the series', ref('CtrSeries')),
+          '400': error('a bad `from`, `to` or `bucket`, `from` not before `to`, or more than 2,000 buckets (`invalid_request`)'),
+        },
+      },
+    },
     '/health/live': {
       get: {
         operationId: 'live',
@@ -490,6 +531,7 @@ export function buildOpenApiDocument(schemas: ApiRequestSchemas, options: ApiDoc
       { name: 'scoring', description: 'recommendations, ranking and similar items' },
       { name: 'events', description: 'interactions and products in' },
       { name: 'admin', description: 'training, the model registry, audit and ingest figures (bearer token)' },
+      { name: 'stats', description: 'CTR per model version' },
       { name: 'operations', description: 'health, metrics and this description' },
     ],
     paths,

@@ -1,0 +1,16 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { DomainError } from '@recsys/observability';
+import { CTR_STATS_QUERY, CtrStatsService, type CtrStatsAnswer } from '@recsys/stats';
+
+/** `GET /v1/stats/ctr?from=&to=&bucket=1h`: CTR per model version over time, with 95% Wilson intervals. */
+@Controller('v1/stats')
+export class StatsController {
+  constructor(private readonly stats: CtrStatsService) {}
+
+  @Get('ctr')
+  ctr(@Query() query: Record<string, unknown>): Promise<CtrStatsAnswer> {
+    const parsed = CTR_STATS_QUERY.safeParse(query);
+    if (!parsed.success) throw new DomainError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+    return this.stats.series(parsed.data);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './wilson';
+export * from './ctr-stats.query';
+export * from './ctr-stats.repository';
+export * from './ctr-stats.service';
+export * from './stats.module';
