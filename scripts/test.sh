@@ -16,6 +16,17 @@ if ! command -v kcat >/dev/null 2>&1; then
   fi
 fi
 
+# prometheus and promtool check the committed Prometheus configuration and scrape the services (test/integration/prometheus.spec.ts).
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing prometheus (Debian package)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "prometheus and promtool are needed by the integration tests: install them (Debian/Ubuntu: apt-get install prometheus)" >&2
+    exit 1
+  fi
+fi
+
 step "infrastructure"
 bash infra/up.sh
 
