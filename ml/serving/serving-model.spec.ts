@@ -55,6 +55,20 @@ describe('serving model built from the learner', () => {
     expect(Array.from(serving.userVector(ids(small, hist), { ts: 0 }))).toEqual(Array.from(learner.student.userVector(hist, contextKeys(0, undefined))));
   });
 
+  it('scores given items exactly as the whole-catalog scores do, and none it does not know or that were deleted', () => {
+    const { learner } = small;
+    const serving = ServingModel.fromModel(learner.student, 'int8', {}, { memory: learner.memory, beta: learner.mixer.beta }, { vectors: learner.itemVectors().vectors });
+    for (const user of ['u-3', 'u-17', 'u-40']) {
+      const hist = ids(small, small.features.recentFirst(user));
+      const all = serving.scores(hist, { ts: 0 });
+      const some = Array.from({ length: 30 }, (_, k) => serving.itemId((k * 7) % serving.size));
+      expect(serving.scoreItems(hist, some, { ts: 0 })).toEqual(some.map((id) => all[serving.indexOf(id) as number]));
+    }
+    const gone = serving.itemId(5);
+    serving.addProduct({ kind: 'product', eventId: 'd', type: 'product_delete', itemId: gone, ts: 1 });
+    expect(serving.scoreItems([], ['no-such-item', gone], { ts: 0 })).toEqual([undefined, undefined]);
+  });
+
   it('gives the exact answer through its candidate index when every list is probed, and most of it from a few lists', () => {
     const { learner } = small;
     const memory = { memory: learner.memory, beta: learner.mixer.beta };

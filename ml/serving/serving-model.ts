@@ -281,6 +281,25 @@ export class ServingModel {
     return this.scoreAll(this.userVectorOf(hist, context), hist);
   }
 
+  /**
+   * Full scores of some items for a user (the same numbers as `scores`, computed for these items only): undefined for
+   * an item the model does not know or a deleted one.
+   */
+  scoreItems(recentItemIds: readonly string[], itemIds: readonly string[], context: UserContext = {}): (number | undefined)[] {
+    const hist = this.indices(recentItemIds);
+    const u = this.userVectorOf(hist, context);
+    const memory = new Map<number, number>();
+    if (this.successors && this.beta !== 0) this.successors.forEach(hist, (x, m) => memory.set(x, m));
+    return itemIds.map((id) => {
+      const i = this.index.get(id);
+      if (i === undefined || this.active[i] !== 1) return undefined;
+      // rounded as scores() rounds: the dot product stored at float32, then the memory term added
+      const dot = Math.fround(this.vectors.dot(u, i));
+      const m = memory.get(i);
+      return m === undefined ? dot : Math.fround(dot + this.beta * Math.log1p(m));
+    });
+  }
+
   /** Top-k item ids by the two-tower part alone for a user vector, leaving out `exclude` ids and deleted items (exact scan). */
   topK(user: Float32Array, k: number, exclude: Iterable<string> = []): Recommendation[] {
     const scores = new Float32Array(this.size);

@@ -69,10 +69,10 @@ export class RegistryService {
     if (r.status === 'rejected' && !o.force) {
       throw new DomainError(409, 'rejected_version', `version ${version} was rejected by the gate (${r.reason ?? 'no reason'}); send {"force": true} to activate it anyway`);
     }
-    if (!r.checksum || !this.store.verify(version, r.checksum)) {
+    if (!r.checksum || !(await this.store.verify(version, r.checksum))) {
       throw new DomainError(409, 'artifact_invalid', `the artifact of ${version} is missing or does not match its checksum`);
     }
-    if (r.checkpointChecksum && !this.store.verify(version, r.checkpointChecksum, CHECKPOINT_FILE)) {
+    if (r.checkpointChecksum && !(await this.store.verify(version, r.checkpointChecksum, CHECKPOINT_FILE))) {
       throw new DomainError(409, 'artifact_invalid', `the learner checkpoint of ${version} is missing or does not match its checksum`);
     }
     const moved = await this.repo.activate(version);

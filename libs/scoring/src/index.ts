@@ -9,3 +9,4 @@ export * from './product-catalog';
 export * from './product-change.watcher';
 export * from './catalog.repository';
 export * from './serving-record.writer';
+export * from './trending.cache';

@@ -32,12 +32,13 @@ export class RankingService {
     const unknown: { itemId: string; score: number }[] = [];
     if (served) {
       const recent = await this.features.recentItems(body.userId);
-      const scores = served.model.scores(recent.map((r) => r.itemId), { ts: now, userId: body.userId, device: body.device ?? rc.device });
-      for (const itemId of body.itemIds) {
-        const i = served.model.indexOf(itemId);
-        if (i === undefined || !served.model.isLive(itemId)) unknown.push({ itemId, score: UNKNOWN_ITEM_SCORE });
-        else known.push({ itemId, score: scores[i] });
-      }
+      // only the given items are scored (the same numbers as the whole-catalog scores)
+      const scores = served.model.scoreItems(recent.map((r) => r.itemId), body.itemIds, { ts: now, userId: body.userId, device: body.device ?? rc.device });
+      body.itemIds.forEach((itemId, k) => {
+        const score = scores[k];
+        if (score === undefined) unknown.push({ itemId, score: UNKNOWN_ITEM_SCORE });
+        else known.push({ itemId, score });
+      });
     } else {
       const popular = new Map((await this.features.popularItems(10_000)).map((p) => [p.itemId, p.score]));
       for (const itemId of body.itemIds) {

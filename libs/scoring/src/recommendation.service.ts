@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { FeatureStore } from '@recsys/features';
 import { RequestIdSigner } from '@recsys/storage';
@@ -7,6 +7,7 @@ import { ModelHolder, type ServedModel } from './model-holder.service';
 import { ProductChangeWatcher } from './product-change.watcher';
 import type { RecommendationsAnswer, RecommendationsQuery } from './recommendation.query';
 import { ServingRecordWriter } from './serving-record.writer';
+import { TrendingCache } from './trending.cache';
 
 /** The version name of answers given without a model and without trending data. */
 export const POPULAR_FALLBACK = 'fallback:popular';
@@ -18,6 +19,8 @@ export const COLD_START_PREFIX = 'cold-start:';
 /** Candidates each cold-start list contributes before fusion (more with a category filter, which drops many). */
 const COLD_POOL = 100;
 const COLD_POOL_FILTERED = 1000;
+/** Items of each cached trending list (enough for a filtered pool plus excluded items). */
+const TRENDING_LIST = 1500;
 
 /** Where a request comes from, beyond its query. */
 export interface RequestContext {
@@ -34,9 +37,16 @@ export interface RequestContext {
  * without positives gets the cold-start list: trending in the last hours for the request's device class fused by rank
  * with the model's answer for an empty history (or with the newest day's popularity before the first model).
  * Every answer's request id carries its version, signed, and the served list is recorded off the request path.
+ *
+ * Redis failing does not fail a request: without the user's features the user is answered as one without positives,
+ * from the trending lists last read (each is read at most once a second per process, see TrendingCache) and the model.
  */
 @Injectable()
 export class RecommendationService {
+  private readonly logger = new Logger('scoring');
+  private readonly trending: TrendingCache;
+  private lastWarning = 0;
+
   constructor(
     @Inject(FeatureStore) private readonly features: FeatureStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,14 +54,20 @@ export class RecommendationService {
     private readonly products: ProductChangeWatcher,
     private readonly signer: RequestIdSigner,
     private readonly records: ServingRecordWriter,
-  ) {}
+  ) {
+    const halfLifeHours = config.TRENDING_HALF_LIFE_HOURS;
+    this.trending = new TrendingCache((device) => this.features.trendingItems(TRENDING_LIST, device ? { device, halfLifeHours } : { halfLifeHours }));
+  }
 
   async recommend(q: RecommendationsQuery, rc: RequestContext = {}): Promise<RecommendationsAnswer> {
     const now = rc.now ?? Date.now();
     const device = q.device ?? rc.device;
     // the reference is read once: this answer comes from one model whatever is swapped meanwhile
     const served = this.holder.current();
-    const [recent, seen] = await Promise.all([this.features.recentItems(q.userId), this.features.seenItems(q.userId)]);
+    const [recent, seen] = await Promise.all([this.features.recentItems(q.userId), this.features.seenItems(q.userId)]).catch((err: unknown) => {
+      this.warn(`features of ${q.userId} unavailable, answering as for a new user: ${err instanceof Error ? err.message : String(err)}`);
+      return [[], new Set<string>()] as const;
+    });
     const exclude = new Set([...seen, ...q.exclude]);
     const inCategory = q.category === undefined ? null : this.products.catalog.itemsIn(q.category);
     let modelVersion: string;
@@ -60,7 +76,7 @@ export class RecommendationService {
       modelVersion = served.version;
       const history = recent.map((r) => r.itemId);
       const context = { ts: now, userId: q.userId, device };
-      items = inCategory ? topAmong(served, history, context, inCategory, exclude, q.k) : served.model.recommend(history, q.k, context, exclude).map(scored);
+      items = inCategory ? topAmong(served, history, context, inCategory, exclude, q.k) : served.model.recommend(history, q.k, context, exclude).map(scoredOf);
     } else {
       ({ modelVersion, items } = await this.coldStart(served, q, device, now, exclude, inCategory));
     }
@@ -78,26 +94,29 @@ export class RecommendationService {
     inCategory: ReadonlySet<string> | null,
   ): Promise<{ modelVersion: string; items: Scored[] }> {
     const pool = (inCategory ? COLD_POOL_FILTERED : COLD_POOL) + exclude.size;
-    const halfLifeHours = this.config.TRENDING_HALF_LIFE_HOURS;
-    const [forDevice, overall] = await Promise.all([
-      device ? this.features.trendingItems(pool, { device, halfLifeHours }) : Promise.resolve([]),
-      this.features.trendingItems(pool, { halfLifeHours }),
-    ]);
+    const [forDevice, overall] = await Promise.all([device ? this.trending.get(device) : Promise.resolve([]), this.trending.get(undefined)]);
     // a device class with no events of its own yet answers from every device's
-    const trending = forDevice.length > 0 ? forDevice : overall;
+    const trending = (forDevice.length > 0 ? forDevice : overall).slice(0, pool);
     const keep = (itemId: string): boolean => !exclude.has(itemId) && (!inCategory || inCategory.has(itemId)) && (!served || served.model.indexOf(itemId) === undefined || served.model.isLive(itemId));
     if (served) {
       const model = inCategory
         ? topAmong(served, [], { ts: now, userId: q.userId, device }, inCategory, exclude, pool)
-        : served.model.recommend([], pool, { ts: now, userId: q.userId, device }, exclude).map(scored);
+        : served.model.recommend([], pool, { ts: now, userId: q.userId, device }, exclude).map(scoredOf);
       return { modelVersion: `${COLD_START_PREFIX}${served.version}`, items: fuseByRank([trending, model], q.k, keep) };
     }
-    const popular = await this.features.popularItems(pool);
+    const popular = await this.features.popularItems(pool).catch(() => []);
     return { modelVersion: trending.length > 0 ? TRENDING_FALLBACK : POPULAR_FALLBACK, items: fuseByRank([trending, popular], q.k, keep) };
+  }
+
+  private warn(message: string): void {
+    const now = Date.now();
+    if (now - this.lastWarning < 10_000) return;
+    this.lastWarning = now;
+    this.logger.warn(message);
   }
 }
 
-function scored(r: { itemId: string; score: number }): Scored {
+function scoredOf(r: { itemId: string; score: number }): Scored {
   return { itemId: r.itemId, score: r.score };
 }
 
@@ -110,15 +129,13 @@ function topAmong(
   exclude: ReadonlySet<string>,
   k: number,
 ): Scored[] {
-  const m = served.model;
-  const scores = m.scores(history, context);
+  const ids = [...among].filter((itemId) => !exclude.has(itemId));
+  const scores = served.model.scoreItems(history, ids, context);
   const out: Scored[] = [];
-  for (const itemId of among) {
-    if (exclude.has(itemId)) continue;
-    const i = m.indexOf(itemId);
-    if (i === undefined || !m.isLive(itemId)) continue;
-    out.push({ itemId, score: scores[i] });
-  }
+  ids.forEach((itemId, j) => {
+    const score = scores[j];
+    if (score !== undefined) out.push({ itemId, score });
+  });
   out.sort((a, b) => b.score - a.score);
   return out.slice(0, k);
 }
