@@ -6,6 +6,8 @@
  *   vectors, item inputs, content rows, memory, index), the load time, the RSS of a process holding it (a child that
  *   loads only @recsys/ml-serving: RSS before and after the load), recall@10 of the indexed path against the exact
  *   scan over the same full score, and the single-thread latency of one `recommend` (p50, p99), indexed and exact.
+ *   Then the API (from source, API_WORKERS=1) serving that artifact: activation to first answer, its logged load time,
+ *   and its RSS (process and children) with the fallback and serving the model (goal <= 1 GiB).
  * - MovieLens-small by path (../shared/data/movielens-small from the repo root; never copied), trained with weekly
  *   steps: recall@10 of the indexed path; then the fp32 vs int8 HR@10 of the student under the prequential protocol
  *   (weekly steps, every 5th eligible positive scored). Without that folder it says so and skips both.
@@ -28,8 +30,15 @@ import {
   runEval,
   shopEvents,
   sortEvents,
+  type InteractionEvent,
   type MlEvent,
 } from '../../ml';
+import { openDatabase } from '@recsys/storage';
+import { IngestFixture } from '../support/ingest-fixture';
+import type { RunningService } from '../support/services';
+import { isolatedConfig } from '../support/test-env';
+import { deleteRedisKeys, freePort, loggedLoadMs, startApi, treeMemory, waitForVersion } from './support/api-process';
+import { activateVersion, publishVersions, writeHistories } from './support/catalog-model';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MOVIELENS = path.resolve(ROOT, '../shared/data/movielens-small');
@@ -129,7 +138,7 @@ function holdingRss(file: string): Record<string, number> {
   };
 }
 
-function synthetic100k(): Record<string, unknown> {
+function synthetic100k(): { figures: Record<string, unknown>; bytes: Buffer } {
   const t0 = Date.now();
   const shop = generateShop({ seed: 3, categories: 100, itemsPerCategory: 1000, users: 2000, clicksPerUser: 20 });
   const features = new FeatureState();
@@ -159,7 +168,7 @@ function synthetic100k(): Record<string, unknown> {
   const student = studentBytes(learner);
   const indexed = latencies(serving, queries, 'index');
   const exact = latencies(serving, queries, 'exact');
-  return {
+  const figures = {
     catalogItems: features.catalog.size,
     clicks: shop.interactions.length,
     trainSeconds,
@@ -187,6 +196,51 @@ function synthetic100k(): Record<string, unknown> {
     exactRecommendMsP99: exact.p99,
     queries: queries.length,
   };
+  return { figures, bytes };
+}
+
+/**
+ * The API (started from source, API_WORKERS=1) serving the 100k-item artifact: the time from its activation (registry
+ * pointer moved and broadcast) to the first answer from it, the load time the API logs, and the RSS of the API process
+ * and its children before (the popularity fallback) and after it serves the model (200 answers in).
+ */
+async function apiServing(bytes: Buffer): Promise<Record<string, unknown>> {
+  const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recsys-model-bench-api-'));
+  const config = isolatedConfig({ HOST: '127.0.0.1', LOG_LEVEL: 'info', MODEL_DIR: modelDir, API_WORKERS: '1', PORT: String(await freePort()) });
+  const fx = new IngestFixture(config);
+  await fx.setUp();
+  const ds = await openDatabase(config, { poolSize: 2 });
+  let api: RunningService | null = null;
+  try {
+    api = await startApi(config);
+    const pid = api.proc.pid as number;
+    const fallback = treeMemory(pid);
+    await publishVersions(ds, config, [{ version: 'v1', bytes }]);
+    // histories for the users asked below, so that their answers go through the model's own ranking
+    const clicks = Array.from({ length: 200 * 5 }, (_, k): InteractionEvent => ({ kind: 'interaction', eventId: `h-${k}`, type: 'click', userId: `u-${k % 200}`, itemId: `sku-${k % 100}-${k % 997}`, ts: Date.now() - 60_000 + k }));
+    await writeHistories(config, clicks);
+    const t = Date.now();
+    await activateVersion(ds, config, 'v1');
+    await waitForVersion(api, 'v1');
+    const activationToServeMs = Date.now() - t;
+    for (let i = 0; i < 200; i++) await (await fetch(`${api.url}/v1/recommendations?userId=u-${i}&k=10`)).arrayBuffer();
+    const serving = treeMemory(pid);
+    return {
+      apiActivationToServeMs: activationToServeMs,
+      apiLoggedLoadMs: loggedLoadMs(api.output()).v1 ?? null,
+      apiRssMBFallback: fallback.rssMB,
+      apiRssMBServing: serving.rssMB,
+      apiPeakRssMB: serving.peakRssMB,
+      apiRssGoalMB: 1024,
+      apiProcesses: serving.processes,
+    };
+  } finally {
+    await api?.stop();
+    await ds.destroy();
+    await fx.tearDown();
+    await deleteRedisKeys(config.REDIS_URL, config.REDIS_PREFIX).catch(() => undefined);
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  }
 }
 
 function movieLensEvents(): MlEvent[] | null {
@@ -218,7 +272,14 @@ function movieLensRecall(events: readonly MlEvent[]): Record<string, unknown> {
 
 export async function run(): Promise<Record<string, unknown>> {
   const backend = await selectBackend((process.env.ML_BACKEND as BackendName | undefined) ?? 'auto');
-  const figures: Record<string, unknown> = { backend: backend.name, loadAverage: os.loadavg()[0], indexMinItems: INDEX_MIN_ITEMS, ...synthetic100k() };
+  const synthetic = synthetic100k();
+  const figures: Record<string, unknown> = { backend: backend.name, loadAverage: os.loadavg()[0], indexMinItems: INDEX_MIN_ITEMS, ...synthetic.figures };
+  try {
+    Object.assign(figures, await apiServing(synthetic.bytes));
+  } catch (err) {
+    figures.apiServingError = err instanceof Error ? err.message.slice(0, 2000) : String(err);
+  }
+  process.stderr.write(`[model bench] API serving the 100k model: ${JSON.stringify({ rss: figures.apiRssMBServing, activationToServeMs: figures.apiActivationToServeMs, error: figures.apiServingError })}\n`);
   const events = movieLensEvents();
   if (!events) {
     figures.data = `MovieLens figures skipped: ${MOVIELENS} not found`;

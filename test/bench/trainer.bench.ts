@@ -10,11 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { CONFIG_SCHEMA } from '@recsys/config';
 import { JobName, QueueName } from '@recsys/contracts';
 import { bullConnection, type TrainingJobResult } from '@recsys/jobs';
@@ -23,6 +21,7 @@ import { generateShop, type MlEvent } from '../../ml';
 import { startService, type RunningService } from '../support/services';
 import { storeEvents } from '../support/stored-shop';
 import { dropSchema, eventually, isolatedConfig } from '../support/test-env';
+import { deleteRedisKeys, freePort } from './support/api-process';
 
 /**
  * The shop: 20,000 products in 100 categories and 51,500 users x 20 clicks. The first HISTORY clicks (with the products)
@@ -205,32 +204,6 @@ export async function run(): Promise<Record<string, unknown>> {
   }
 }
 
-async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function tail(s: string, n = 4000): string {
   return s.length > n ? s.slice(-n) : s;
