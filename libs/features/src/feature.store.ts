@@ -27,6 +27,11 @@ export interface FeaturePosition {
   nextOffset: number;
 }
 
+/** Items the newest hour contributes to {@link FeatureStore.trendingItems} (an older hour: this times its weight). */
+export const TRENDING_PER_HOUR = 2000;
+/** Items any retained hour contributes at least. */
+export const TRENDING_MIN_PER_HOUR = 100;
+
 /** Events per Lua call (bounds the time Redis is busy with one call). */
 const APPLY_CHUNK = 2000;
 const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c', add_to_cart: 'a', purchase: 'p' };
@@ -128,39 +133,11 @@ if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[5]) end
 return 1
 `;
 
-/**
- * Trending items in one call, run inside Redis. ARGV: prefix, device class ('' for all devices), half-life (hours),
- * limit, hour (ms). Sums the retained hours' sets with their decay weights into a scratch key (ZUNIONSTORE: the sum
- * runs in Redis's own code, not Lua), reads the best, and deletes the scratch key in the same atomic call.
- */
-const TRENDING_SCRIPT = `
-local p = ARGV[1]
-local newest = redis.call('GET', p .. ':f:maxhour')
-if not newest then return {} end
-newest = tonumber(newest)
-local halfLife, hourMs = tonumber(ARGV[3]), tonumber(ARGV[5])
-local suffix = ARGV[2] == '' and '' or (':' .. ARGV[2])
-local hours = redis.call('ZRANGE', p .. ':f:hours:tr', 0, -1)
-if #hours == 0 then return {} end
-local scratch = p .. ':tmp:trending'
-local args = { scratch, #hours }
-for _, h in ipairs(hours) do args[#args + 1] = p .. ':f:tr:' .. h .. suffix end
-args[#args + 1] = 'WEIGHTS'
-for _, h in ipairs(hours) do
-  args[#args + 1] = string.format('%.17g', 2 ^ (-((newest - tonumber(h)) / hourMs) / halfLife))
-end
-redis.call('ZUNIONSTORE', unpack(args))
-local best = redis.call('ZREVRANGE', scratch, 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
-redis.call('DEL', scratch)
-return best
-`;
-
 /** A Lua script run by SHA (loaded on first use). */
 interface LuaScript {
   readonly source: string;
 }
 const APPLY: LuaScript = { source: APPLY_SCRIPT };
-const TRENDING: LuaScript = { source: TRENDING_SCRIPT };
 
 /** Retention of the time-bucketed feature families: the newest this many UTC days of event time (the newest event's day included). */
 export interface FeatureRetention {
@@ -329,18 +306,37 @@ export class FeatureStore {
 
   /**
    * Trending items: positives per item over the retained hours ({@link TRENDING_HOURS}) of event time, each hour
-   * weighted 2^-(its age in hours from the newest hour / `halfLifeHours`), best first (ties: the greater itemId
-   * first), in one Redis call. With `device`, only that {@link deviceClass}'s positives (an unknown device is `other`).
-   * Empty before any positive.
+   * weighted w = 2^-(its age in hours from the newest hour / `halfLifeHours`), best first (ties: the greater itemId
+   * first). With `device`, only that {@link deviceClass}'s positives (an unknown device is `other`). Empty before any
+   * positive.
+   *
+   * Read with one small command per hour and summed here, never with one long union inside Redis (on a large catalog
+   * that union held Redis, and every request waiting on it, for tens of milliseconds): an hour contributes its top
+   * max(TRENDING_MIN_PER_HOUR, perHour x w) items, so the answer is exact while every hour holds fewer items than that,
+   * and otherwise leaves out only items too weak in an hour to count (bounded by w times that hour's cut-off count).
    */
-  async trendingItems(limit: number, options: { device?: string; halfLifeHours: number }): Promise<{ itemId: string; score: number }[]> {
+  async trendingItems(limit: number, options: { device?: string; halfLifeHours: number; perHour?: number }): Promise<{ itemId: string; score: number }[]> {
     if (!(limit >= 1)) return [];
     if (!(options.halfLifeHours > 0)) throw new RangeError(`halfLifeHours must be > 0, not ${options.halfLifeHours}`);
-    const device = options.device === undefined ? '' : deviceClass(options.device);
-    const flat = (await this.evalScript(TRENDING, [this.keys.prefix, device, options.halfLifeHours, Math.floor(limit), HOUR_MS])) as string[];
-    const out: { itemId: string; score: number }[] = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ itemId: flat[i], score: Number(flat[i + 1]) });
-    return out;
+    const device = options.device === undefined ? undefined : deviceClass(options.device);
+    const perHour = options.perHour ?? TRENDING_PER_HOUR;
+    const [newestRaw, hours] = await Promise.all([this.redis.get(this.keys.newestHour), this.redis.zrange(this.keys.trendingHours, 0, -1)]);
+    if (newestRaw === null || hours.length === 0) return [];
+    const newest = Number(newestRaw);
+    const weights = hours.map((h) => Math.pow(2, -((newest - Number(h)) / HOUR_MS) / options.halfLifeHours));
+    const pipeline = this.redis.pipeline();
+    hours.forEach((h, i) => pipeline.zrevrange(this.keys.trendingHour(Number(h), device), 0, Math.max(TRENDING_MIN_PER_HOUR, Math.ceil(perHour * weights[i])) - 1, 'WITHSCORES'));
+    const results = (await pipeline.exec()) ?? [];
+    const sum = new Map<string, number>();
+    results.forEach(([err, flat], i) => {
+      if (err) throw err;
+      const list = flat as string[];
+      for (let j = 0; j < list.length; j += 2) sum.set(list[j], (sum.get(list[j]) ?? 0) + weights[i] * Number(list[j + 1]));
+    });
+    return [...sum.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0))
+      .slice(0, Math.floor(limit))
+      .map(([itemId, score]) => ({ itemId, score }));
   }
 
   /**

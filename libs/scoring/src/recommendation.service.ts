@@ -39,7 +39,7 @@ export interface RequestContext {
  * Every answer's request id carries its version, signed, and the served list is recorded off the request path.
  *
  * Redis failing does not fail a request: without the user's features the user is answered as one without positives,
- * from the trending lists last read (each is read at most once a second per process, see TrendingCache) and the model.
+ * from the trending lists last read (each is read at most every 10 s per process, see TrendingCache) and the model.
  */
 @Injectable()
 export class RecommendationService {

@@ -1,12 +1,12 @@
 import type { Scored } from './cold-start';
 
 /** How long (ms) a trending list is reused before it is read again. */
-export const TRENDING_TTL_MS = 1000;
+export const TRENDING_TTL_MS = 10_000;
 
 /**
- * The trending lists of one API process, per device class, read from Redis at most once per TRENDING_TTL_MS each: the
- * time-decayed union behind a list costs Redis tens of milliseconds on a large catalog, so it is shared by every
- * request of that second instead of run per request. While a list is being refreshed, the previous one answers; when
+ * The trending lists of one API process, per device class, read from Redis at most once per TRENDING_TTL_MS each
+ * (trending moves by the hour; reading a list takes one command per retained hour and a sum over thousands of items),
+ * shared by every request meanwhile instead of read per request. While a list is being refreshed, the previous one answers; when
  * Redis fails, the last list read (or an empty one) answers and the next request tries again.
  */
 export class TrendingCache {
