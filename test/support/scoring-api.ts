@@ -29,12 +29,14 @@ export class AdminCalls {
   async retrain(mode: 'incremental' | 'full' = 'incremental'): Promise<string> {
     const { jobId } = await this.call<{ jobId: string }>('POST', '/v1/admin/retrain', { mode });
     let version: string | null = null;
+    let last: unknown = null;
     const done = await eventually(async () => {
-      const job = await this.call<{ state: string; result?: { outcome: string; modelVersion: string } }>('GET', `/v1/admin/jobs/${jobId}`);
+      const job = await this.call<{ state: string; result?: { outcome: string; modelVersion: string }; error?: string }>('GET', `/v1/admin/jobs/${jobId}`);
+      last = { state: job.state, result: job.result, error: job.error };
       if (job.state === 'completed' && job.result?.outcome === 'published') version = job.result.modelVersion;
       return job.state === 'completed' || job.state === 'failed';
     }, 240_000, 250);
-    if (!done || version === null) throw new Error(`retrain job ${jobId} published no version`);
+    if (!done || version === null) throw new Error(`retrain job ${jobId} published no version: ${JSON.stringify(last)}`);
     return version;
   }
 }
