@@ -39,7 +39,9 @@ api="http://127.0.0.1:${PORT:-3000}"
 for _ in $(seq 1 120); do curl -fs "$api/health/live" >/dev/null 2>&1 && break; sleep 0.5; done
 step "running"
 cat <<TXT
-  API            $api            (POST /v1/events, /v1/admin/*: retrain, jobs, models, audit)
+  API            $api            (GET /v1/recommendations, POST /v1/rank, POST /v1/events, /v1/admin/*)
+  API docs       $api/docs
+  CTR stats      $api/v1/stats/ctr
   ingest         http://127.0.0.1:${INGEST_PORT:-3001}/metrics
   trainer        http://127.0.0.1:${TRAINER_PORT:-3002}/metrics
   admin token    $ADMIN_TOKEN
