@@ -97,14 +97,53 @@ function allowedMask(n: number, o: TopKOptions): Uint8Array {
   return ok;
 }
 
+/**
+ * u . rows[base..base+d) with four running sums (j mod 4) added pairwise, then the tail: every dot product of the
+ * learning core and the serving layer uses this order, so all their scores of one item agree bit for bit. Four
+ * independent sums let the CPU overlap the additions (a single running sum waits on each one).
+ */
+export function dotRowF32(u: Float32Array, rows: Float32Array, base: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < d; j += 4) {
+    s0 += u[j] * rows[base + j];
+    s1 += u[j + 1] * rows[base + j + 1];
+    s2 += u[j + 2] * rows[base + j + 2];
+    s3 += u[j + 3] * rows[base + j + 3];
+  }
+  let s = s0 + s1 + (s2 + s3);
+  for (; j < d; j++) s += u[j] * rows[base + j];
+  return s;
+}
+
+/** {@link dotRowF32} over int8 codes (the row's scale is applied by the caller). */
+export function dotRowI8(u: Float32Array, codes: Int8Array, base: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < d; j += 4) {
+    s0 += u[j] * codes[base + j];
+    s1 += u[j + 1] * codes[base + j + 1];
+    s2 += u[j + 2] * codes[base + j + 2];
+    s3 += u[j + 3] * codes[base + j + 3];
+  }
+  let s = s0 + s1 + (s2 + s3);
+  for (; j < d; j++) s += u[j] * codes[base + j];
+  return s;
+}
+
 /** Top-k items by dot product of `user` with fp32 item vectors. */
 export function topK(user: Float32Array, items: Float32Array, dim: number, o: TopKOptions): Scored[] {
   const n = Math.floor(items.length / dim);
   const heap = new TopKHeap(o.k);
   const ok = allowedMask(n, o);
   for (let i = 0, base = 0; i < n; i++, base += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += user[j] * items[base + j];
+    const s = dotRowF32(user, items, base, dim);
     if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
   }
   return heap.result();
@@ -117,9 +156,7 @@ export function topKInt8(user: Float32Array, q: QuantizedVectors, o: TopKOptions
   const codes = q.codes;
   const ok = allowedMask(q.count, o);
   for (let i = 0, base = 0; i < q.count; i++, base += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += user[j] * codes[base + j];
-    s *= q.scales[i];
+    const s = dotRowI8(user, codes, base, dim) * q.scales[i];
     if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
   }
   return heap.result();
@@ -130,9 +167,7 @@ export function dotAll(user: Float32Array, items: Float32Array, dim: number): Fl
   const n = Math.floor(items.length / dim);
   const out = new Float32Array(n);
   for (let i = 0, base = 0; i < n; i++, base += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += user[j] * items[base + j];
-    out[i] = s;
+    out[i] = dotRowF32(user, items, base, dim);
   }
   return out;
 }
@@ -142,9 +177,7 @@ export function dotAllInt8(user: Float32Array, q: QuantizedVectors): Float32Arra
   const out = new Float32Array(q.count);
   const dim = q.dim;
   for (let i = 0, base = 0; i < q.count; i++, base += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += user[j] * q.codes[base + j];
-    out[i] = s * q.scales[i];
+    out[i] = dotRowI8(user, q.codes, base, dim) * q.scales[i];
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * as the whole-catalog scan (core/vectors dotAll / dotAllInt8), so a scan of a few candidates and a scan of every row
  * give bit-identical scores.
  */
-import { quantizeRowInt8 } from '../core/vectors';
+import { dotRowF32, dotRowI8, quantizeRowInt8 } from '../core/vectors';
 
 /** Stored precision of the artifact's vectors and content rows. */
 export type VectorPrecision = 'int8' | 'fp32';
@@ -77,15 +77,8 @@ export class VectorRows {
   dot(u: Float32Array, i: number): number {
     const d = this.dim;
     const base = i * d;
-    let s = 0;
-    if (this.fp32) {
-      const v = this.fp32;
-      for (let j = 0; j < d; j++) s += u[j] * v[base + j];
-      return Math.fround(s);
-    }
-    const c = this.codes as Int8Array;
-    for (let j = 0; j < d; j++) s += u[j] * c[base + j];
-    return Math.fround(s * (this.scales as Float32Array)[i]);
+    if (this.fp32) return Math.fround(dotRowF32(u, this.fp32, base, d));
+    return Math.fround(dotRowI8(u, this.codes as Int8Array, base, d) * (this.scales as Float32Array)[i]);
   }
 
   /** u . every row into out[0..count) (the same numbers `dot` gives one at a time). */
@@ -94,19 +87,13 @@ export class VectorRows {
     const n = this.count;
     if (this.fp32) {
       const v = this.fp32;
-      for (let i = 0, base = 0; i < n; i++, base += d) {
-        let s = 0;
-        for (let j = 0; j < d; j++) s += u[j] * v[base + j];
-        out[i] = s;
-      }
+      for (let i = 0, base = 0; i < n; i++, base += d) out[i] = dotRowF32(u, v, base, d);
       return;
     }
     const c = this.codes as Int8Array;
     const sc = this.scales as Float32Array;
     for (let i = 0, base = 0; i < n; i++, base += d) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += u[j] * c[base + j];
-      out[i] = s * sc[i];
+      out[i] = dotRowI8(u, c, base, d) * sc[i];
     }
   }
 
