@@ -69,15 +69,25 @@ export class TrainingQueue {
   /** A job as the admin API shows it; 400 for a malformed id, 404 for an unknown one. */
   async view(jobId: string): Promise<JobView> {
     if (!JOB_ID_PATTERN.test(jobId)) throw new DomainError(400, 'invalid_job_id', `not a job id: ${JSON.stringify(jobId.slice(0, 80))}`);
+    // the state first, then the job: a job seen completed is read with its result (read the other way round, a job
+    // finishing in between looked completed without one)
+    const state = await this.queue.getJobState(jobId);
     const job = await this.queue.getJob(jobId);
-    if (!job) throw new DomainError(404, 'unknown_job', `no job ${jobId}`);
-    return jobView(job, await job.getState());
+    if (!job || state === 'unknown') throw new DomainError(404, 'unknown_job', `no job ${jobId}`);
+    return jobView(job, state);
   }
 
   /** The newest jobs, newest first. */
   async recent(limit = 20): Promise<JobView[]> {
     const jobs = await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'], 0, Math.max(0, limit - 1), false);
-    const views = await Promise.all(jobs.filter(Boolean).map(async (j) => jobView(j, await j.getState())));
+    const views = await Promise.all(
+      jobs.filter(Boolean).map(async (j) => {
+        const state = await j.getState();
+        // finished after the list was read: read again, with its result
+        const fresh = (state === 'completed' || state === 'failed') && !j.finishedOn ? ((await this.queue.getJob(j.id as string)) ?? j) : j;
+        return jobView(fresh, state);
+      }),
+    );
     return views.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).slice(0, limit);
   }
 }
