@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Redis from 'ioredis';
+import { FeatureKeys } from '@recsys/features';
 import { generateShop } from '@recsys/ml';
 import { produce } from '../support/events';
 import { IngestFixture } from '../support/ingest-fixture';
@@ -135,6 +137,16 @@ describe('scoring API: catalog, cold start and attribution', () => {
     const forged = [parts[0], Buffer.from('v999').toString('base64url'), ...parts.slice(2)].join('.');
     expect(forged).not.toBe(answer.requestId);
     await postEvents([{ eventId: 'attr-forged', type: 'click', userId: 'u-31', itemId: answer.items[1].itemId, ts: now, requestId: forged }]);
+    // the served list itself is recorded off the request path: its version and items in the order shown
+    const redis = new Redis(config.REDIS_URL);
+    try {
+      const key = new FeatureKeys(config.REDIS_PREFIX).servingRecord(answer.requestId);
+      expect(await eventually(async () => (await redis.get(key)) !== null, 10_000, 50)).toBe(true);
+      expect(JSON.parse((await redis.get(key)) as string)).toEqual({ v: answer.modelVersion, items: answer.items.map((i) => i.itemId) });
+      expect(await redis.ttl(key)).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
     const stored = async () => fx.query<{ event_id: string; model_version: string | null }>(`SELECT event_id, model_version FROM interactions WHERE event_id LIKE 'attr-%' ORDER BY event_id`);
     expect(await eventually(async () => (await stored()).length === 3, 30_000, 100)).toBe(true);
     expect(await stored()).toEqual([

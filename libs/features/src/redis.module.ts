@@ -1,7 +1,7 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
-import { ReadinessService } from '@recsys/observability';
+import { ReadinessService, ThrottledLogger } from '@recsys/observability';
 
 /** Injection token of the process's ioredis client. */
 export const REDIS = Symbol('REDIS');
@@ -20,14 +20,8 @@ export function createRedis(config: Pick<AppConfig, 'REDIS_URL' | 'REDIS_COMMAND
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
   // connection errors are the callers' to handle (their commands fail); logged here at most every 10 s
-  const logger = new Logger('redis');
-  let lastLog = 0;
-  redis.on('error', (err: Error) => {
-    const now = Date.now();
-    if (now - lastLog < 10_000) return;
-    lastLog = now;
-    logger.warn(`connection: ${err.message}`);
-  });
+  const log = new ThrottledLogger('redis');
+  redis.on('error', (err: Error) => log.warn(`connection: ${err.message}`));
   return redis;
 }
 

@@ -6,3 +6,4 @@ export * from './http-metrics.hook';
 export * from './service-cluster';
 export * from './observability.module';
 export * from './service-bootstrap';
+export * from './throttled-logger';

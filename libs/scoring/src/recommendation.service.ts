@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { FeatureStore } from '@recsys/features';
+import { ThrottledLogger } from '@recsys/observability';
 import { RequestIdSigner } from '@recsys/storage';
 import { fuseByRank, type Scored } from './cold-start';
 import { ModelHolder, type ServedModel } from './model-holder.service';
@@ -43,13 +44,12 @@ export interface RequestContext {
  */
 @Injectable()
 export class RecommendationService {
-  private readonly logger = new Logger('scoring');
+  private readonly log = new ThrottledLogger('scoring');
   private readonly trending: TrendingCache;
-  private lastWarning = 0;
 
   constructor(
     @Inject(FeatureStore) private readonly features: FeatureStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly holder: ModelHolder,
     private readonly products: ProductChangeWatcher,
     private readonly signer: RequestIdSigner,
@@ -65,7 +65,7 @@ export class RecommendationService {
     // the reference is read once: this answer comes from one model whatever is swapped meanwhile
     const served = this.holder.current();
     const [recent, seen] = await Promise.all([this.features.recentItems(q.userId), this.features.seenItems(q.userId)]).catch((err: unknown) => {
-      this.warn(`features of ${q.userId} unavailable, answering as for a new user: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`features of ${q.userId} unavailable, answering as for a new user: ${err instanceof Error ? err.message : String(err)}`);
       return [[], new Set<string>()] as const;
     });
     const exclude = new Set([...seen, ...q.exclude]);
@@ -106,13 +106,6 @@ export class RecommendationService {
     }
     const popular = await this.features.popularItems(pool).catch(() => []);
     return { modelVersion: trending.length > 0 ? TRENDING_FALLBACK : POPULAR_FALLBACK, items: fuseByRank([trending, popular], q.k, keep) };
-  }
-
-  private warn(message: string): void {
-    const now = Date.now();
-    if (now - this.lastWarning < 10_000) return;
-    this.lastWarning = now;
-    this.logger.warn(message);
   }
 }
 

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { FeatureKeys, REDIS, SERVING_RECORD_TTL_S } from '@recsys/features';
+import { ThrottledLogger } from '@recsys/observability';
 
 /** What one served list was: the version and the items at their positions (position = index). */
 export interface ServingRecord {
@@ -23,12 +24,11 @@ export const SERVING_BUFFER_MAX = 20_000;
  */
 @Injectable()
 export class ServingRecordWriter implements OnApplicationShutdown {
-  private readonly logger = new Logger('scoring');
+  private readonly log = new ThrottledLogger('scoring');
   private readonly keys: FeatureKeys;
   private buffer: ServingRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
-  private lastWarning = 0;
   /** Records dropped because the buffer was full. */
   dropped = 0;
   /** Records written. */
@@ -79,16 +79,9 @@ export class ServingRecordWriter implements OnApplicationShutdown {
       const results = await pipeline.exec();
       const failed = results?.filter(([err]) => err).length ?? 0;
       this.written += batch.length - failed;
-      if (failed) this.warn(`${failed} of ${batch.length} serving records not written`);
+      if (failed) this.log.warn(`${failed} of ${batch.length} serving records not written`);
     } catch (err) {
-      this.warn(`${batch.length} serving records not written: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`${batch.length} serving records not written: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-
-  private warn(message: string): void {
-    const now = Date.now();
-    if (now - this.lastWarning < 10_000) return;
-    this.lastWarning = now;
-    this.logger.warn(message);
   }
 }
