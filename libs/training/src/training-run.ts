@@ -252,6 +252,7 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
   run.trainSeconds = trainSeconds;
   run.examplesPerSecond = trainSeconds > 0 ? Number(run.examples) / trainSeconds : 0;
   run.heldOut = split.heldOut;
+  run.heldOutOrganic = split.organic;
 
   // the candidate's serving model, built before the held-out slice touches the learner
   const ta = Date.now();

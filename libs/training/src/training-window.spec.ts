@@ -33,4 +33,22 @@ describe('the training window', () => {
     expect(holdoutSplit(events, new FeatureState(), 0.1, 20)).toBeNull();
     expect(holdoutSplit(events, new FeatureState(), 0.1, 19)).not.toBeNull();
   });
+
+  it('ranks only organic positives when there are enough of them, since clicks on recommended items favour the model that showed them', () => {
+    const led = (i: number, userId: string, itemId: string, ts: number): InteractionEvent => ({ ...click(i, userId, itemId, ts), requestId: 'r1.x' });
+    const mixed = Array.from({ length: 100 }, (_, i) => (i % 2 ? led(i, `u${i % 10}`, `i${i}`, i) : click(i, `u${i % 10}`, `i${i}`, i)));
+    const split = holdoutSplit(mixed, new FeatureState(), 0.1, 10)!;
+    expect(split.organic).toBe(true);
+    expect(split.firstTimePositives).toBe(50);
+    expect(split.heldOut).toBe(10);
+    // the newest ten organic positives: every even index from 80 on; led clicks are held out but not ranked
+    expect(split.split).toBe(80);
+    expect(Array.from(split.eligible.slice(80))).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 0 : 1)));
+    // too few organic ones: every first-time positive is ranked
+    const mostlyLed = mixed.map((e, i) => (i < 95 ? led(i, (e as InteractionEvent).userId, (e as InteractionEvent).itemId, i) : e));
+    const all = holdoutSplit(mostlyLed, new FeatureState(), 0.1, 10)!;
+    expect(all.organic).toBe(false);
+    expect(all.firstTimePositives).toBe(100);
+    expect(all.split).toBe(90);
+  });
 });

@@ -11,22 +11,30 @@ export function sortWindow(events: MlEvent[]): MlEvent[] {
 export interface HoldoutSplit {
   /** Events before this index are trained on now; the rest is held out (and learnt at the next step). */
   split: number;
-  /** 1 for a first-time positive (the user had no positive on that item, as far as the features remember). */
+  /** 1 for a positive the gate ranks: first-time (the user had no positive on that item, as far as the features remember), and organic when {@link HoldoutSplit.organic}. */
   eligible: Uint8Array;
-  /** First-time positives of the whole window / of the held-out slice. */
+  /** First-time positives of the whole window (of the kind ranked) / of the held-out slice. */
   firstTimePositives: number;
   heldOut: number;
+  /** True when the gate ranks only organic positives (ones no recommendation led to: without a `requestId`). */
+  organic: boolean;
 }
 
 /**
  * The held-out slice: the newest `share` of the window's first-time positives (the ones the evaluation protocol scores),
  * at least `minPositives`. Returns null when the window holds too few for that and something left to train on.
  * `features` is the state just before the window (read, not changed).
+ *
+ * A click on a recommended item (it carries the answer's `requestId`) happened because the active model showed that
+ * item: ranking such clicks favours the model that logged them, so a candidate would be judged by its agreement with
+ * the active model rather than with the shoppers. When the window holds enough organic first-time positives (none of
+ * them led by a recommendation) for the gate, only those are ranked; otherwise every first-time positive is.
  */
 export function holdoutSplit(events: readonly MlEvent[], features: FeatureState, share: number, minPositives: number): HoldoutSplit | null {
-  const eligible = new Uint8Array(events.length);
+  const firstTime = new Uint8Array(events.length);
   const seen = new Set<string>();
   let total = 0;
+  let organicTotal = 0;
   events.forEach((e, j) => {
     if (!isPositive(e)) return;
     const pair = `${e.userId}\u0000${e.itemId}`;
@@ -35,11 +43,15 @@ export function holdoutSplit(events: readonly MlEvent[], features: FeatureState,
     const idx = features.catalog.index.get(e.itemId);
     const u = features.users.get(e.userId);
     if (idx !== undefined && u && u.recent.includes(idx)) return;
-    eligible[j] = 1;
+    firstTime[j] = 1;
     total++;
+    if (e.requestId === undefined) organicTotal++;
   });
-  const want = Math.max(Math.ceil(share * total), minPositives);
-  if (total < want + 1) return null;
+  const organic = organicTotal >= Math.max(Math.ceil(share * organicTotal), minPositives) + 1;
+  const eligible = organic ? firstTime.map((f, j) => (f && (events[j] as { requestId?: string }).requestId === undefined ? 1 : 0)) : firstTime;
+  const count = organic ? organicTotal : total;
+  const want = Math.max(Math.ceil(share * count), minPositives);
+  if (count < want + 1) return null;
   let n = 0;
   let split = events.length;
   for (let j = events.length - 1; j >= 0 && n < want; j--) {
@@ -48,5 +60,5 @@ export function holdoutSplit(events: readonly MlEvent[], features: FeatureState,
       split = j;
     }
   }
-  return { split, eligible, firstTimePositives: total, heldOut: n };
+  return { split, eligible, firstTimePositives: count, heldOut: n, organic };
 }
