@@ -25,4 +25,21 @@ describe('the catalog behind the category filter', () => {
     expect([...c.itemsIn('a')]).toEqual(['x']);
     expect(c.size).toBe(1);
   });
+
+  it('lists the live items upserted last, newest first, with or without a category, through many re-upserts', () => {
+    const c = new ProductCatalog();
+    c.set('a', ['x']);
+    c.set('b', null);
+    c.set('c', ['x']);
+    expect(c.newest(2)).toEqual(['c', 'b']);
+    c.set('a', ['y']);
+    expect(c.newest(10)).toEqual(['a', 'c', 'b']);
+    c.set('c', ['x'], true);
+    expect(c.newest(10)).toEqual(['a', 'b']);
+    expect(c.liveCount).toBe(2);
+    // the log is rewritten as it grows: the order survives
+    for (let i = 0; i < 5000; i++) c.set(i % 2 ? 'a' : 'b', null);
+    c.set('d', ['z']);
+    expect(c.newest(10)).toEqual(['d', 'a', 'b']);
+  });
 });

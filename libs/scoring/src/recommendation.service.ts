@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '@recsys/config';
 import { FeatureStore } from '@recsys/features';
 import { ThrottledLogger } from '@recsys/observability';
 import { RequestIdSigner } from '@recsys/storage';
-import { fuseByRank, type Scored } from './cold-start';
+import { RRF_K, fuseByRank, type Scored } from './cold-start';
 import { ModelHolder, type ServedModel } from './model-holder.service';
 import { ProductChangeWatcher } from './product-change.watcher';
 import type { RecommendationsAnswer, RecommendationsQuery } from './recommendation.query';
@@ -12,6 +12,8 @@ import { TrendingCache } from './trending.cache';
 
 /** The version name of answers given without a model and without trending data. */
 export const POPULAR_FALLBACK = 'fallback:popular';
+/** The version name of answers given without a model and without any positive in the shop: the newest products. */
+export const NEW_ITEMS_FALLBACK = 'fallback:new-items';
 /** The version name of answers given without a model: trending blended with the newest day's popularity. */
 export const TRENDING_FALLBACK = 'fallback:trending';
 /** The version name prefix of a model's answers for a user without positives (trending blended with the model). */
@@ -105,8 +107,26 @@ export class RecommendationService {
       return { modelVersion: `${COLD_START_PREFIX}${served.version}`, items: fuseByRank([trending, model], q.k, keep) };
     }
     const popular = await this.features.popularItems(pool).catch(() => []);
-    return { modelVersion: trending.length > 0 ? TRENDING_FALLBACK : POPULAR_FALLBACK, items: fuseByRank([trending, popular], q.k, keep) };
+    const items = fuseByRank([trending, popular], q.k, keep);
+    if (items.length >= q.k || (trending.length === 0 && popular.length === 0 && this.products.catalog.liveCount === 0)) {
+      return { modelVersion: trending.length > 0 ? TRENDING_FALLBACK : POPULAR_FALLBACK, items };
+    }
+    // a shop without positives yet (or fewer popular items than asked for): newest products fill the list, shuffled
+    // among the newest so that each gets shown and the first clicks have something to start from
+    const fill = shuffle(this.products.catalog.newest(pool).filter((itemId) => keep(itemId) && !items.some((i) => i.itemId === itemId)));
+    const base = items.length > 0 ? items[items.length - 1].score : 1 / RRF_K;
+    const filled = [...items, ...fill.slice(0, q.k - items.length).map((itemId, j) => ({ itemId, score: (base * (q.k - j)) / (q.k + 1) }))];
+    const modelVersion = trending.length > 0 ? TRENDING_FALLBACK : popular.length > 0 ? POPULAR_FALLBACK : NEW_ITEMS_FALLBACK;
+    return { modelVersion, items: filled };
   }
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
 }
 
 function scoredOf(r: { itemId: string; score: number }): Scored {
