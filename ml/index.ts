@@ -87,3 +87,4 @@ export { runEval, type EvalOptions, type EvalReport, type Metric, type SystemQue
 export { PopularBaseline, CooccurBaseline, KnnBaseline } from './eval/baselines';
 export { convertMovieLens } from './eval/convert';
 export { generateShop, shopEvents, driftClicks, type Shop, type ShopOptions } from './sim/shop';
+export { DemoShop, DEMO_CATEGORIES, examineProbability, type DemoShopOptions, type Shopper } from './sim/demo-shop';

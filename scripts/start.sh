@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything on a fresh clone: packages, infrastructure, build, the three services.
-# Ctrl-C stops the services it started (the infrastructure stays up: `npm run infra:down`).
+# Everything on a fresh clone: packages, infrastructure, build, the three services and (unless SIMULATOR=off) the
+# demo shop simulator. Ctrl-C stops what it started (the infrastructure stays up: `npm run infra:down`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -15,6 +15,14 @@ if [ -z "${ADMIN_TOKEN:-}" ]; then
 fi
 export ADMIN_TOKEN
 
+# The demo: synthetic shoppers, a training step every DEMO_HOUR_SECONDS, and a gate sized to their traffic (about 20
+# visits/s make a few hundred first-time positives per demo hour; the gate holds out a tenth, at least this many).
+export SIMULATOR="${SIMULATOR:-on}"
+if [ "$SIMULATOR" = on ]; then
+  export DEMO_HOUR_SECONDS="${DEMO_HOUR_SECONDS:-60}"
+  export GATE_MIN_POSITIVES="${GATE_MIN_POSITIVES:-150}"
+fi
+
 mkdir -p var/log
 pids=()
 stop_all() {
@@ -28,8 +36,10 @@ trap stop_all INT TERM EXIT
 
 # The ingest service allocates a short-lived object per message: a larger young generation
 # spends less time in garbage collection (measured: about 15% more events/s).
-declare -A node_flags=([ingest]="--max-semi-space-size=64" [trainer]="" [api]="")
-for svc in ingest trainer api; do
+declare -A node_flags=([ingest]="--max-semi-space-size=64" [trainer]="" [api]="" [simulator]="")
+services=(ingest trainer api)
+[ "$SIMULATOR" = on ] && services+=(simulator)
+for svc in "${services[@]}"; do
   # shellcheck disable=SC2086
   node ${node_flags[$svc]} "dist/apps/$svc/src/main.js" > >(sed -u "s/^/[$svc] /") 2>&1 &
   pids+=($!)
@@ -39,6 +49,7 @@ api="http://127.0.0.1:${PORT:-3000}"
 for _ in $(seq 1 120); do curl -fs "$api/health/live" >/dev/null 2>&1 && break; sleep 0.5; done
 step "running"
 cat <<TXT
+  dashboard      $api/dashboard
   API            $api            (GET /v1/recommendations, POST /v1/rank, POST /v1/events, /v1/admin/*)
   API docs       $api/docs
   CTR stats      $api/v1/stats/ctr
@@ -48,4 +59,7 @@ cat <<TXT
   CLI            ADMIN_TOKEN=$ADMIN_TOKEN npm run recsys -- models
   Ctrl-C stops the services; \`npm run infra:down\` stops Kafka.
 TXT
+if [ "$SIMULATOR" = on ]; then
+  echo "  demo shop      ${SIM_VISITS_PER_SECOND:-20} visits/s; a training step every ${DEMO_HOUR_SECONDS} s (SIMULATOR=off for none)"
+fi
 wait -n "${pids[@]}" || true

@@ -106,6 +106,19 @@ export const CONFIG_SCHEMA = z.object({
   REQUEST_ID_SECRET: z.string().min(16, 'REQUEST_ID_SECRET must be at least 16 characters').optional(),
   /** Half-life (hours of event time) of the trending scores that answer users without positives. Default 3. */
   TRENDING_HALF_LIFE_HOURS: z.coerce.number().gt(0).max(24 * 30).default(3),
+  /**
+   * The demo shop simulator: `on` runs synthetic shoppers against the API (`npm start` sets it unless `SIMULATOR=off`)
+   * and makes the trainer step every DEMO_HOUR_SECONDS instead of TRAIN_SCHEDULE. Default `off` (production).
+   */
+  SIMULATOR: z.enum(['off', 'on']).default('off'),
+  /** With the simulator on: seconds between training steps, and the length of the shoppers' hour (their tastes drift per hour). Default 60. */
+  DEMO_HOUR_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+  /** Shopper visits per second the simulator makes (each one a recommendation request and the events it leads to). Default 20. */
+  SIM_VISITS_PER_SECOND: z.coerce.number().gt(0).max(1000).default(20),
+  /** Shoppers in the simulated shop. Default 3000. */
+  SIM_SHOPPERS: positiveInt.max(1_000_000).default(3000),
+  /** Seed of the simulated shop (catalog, shoppers and their choices). Default 1. */
+  SIM_SEED: z.coerce.number().int().min(0).default(1),
   /** TensorFlow.js backend: `auto` tries tensorflow-gpu, tensorflow, wasm, cpu. */
   ML_BACKEND: z.enum(['auto', ...ML_BACKENDS]).default('auto'),
   /** Length of `imageEmbedding` in product events; 0 disables image features. */

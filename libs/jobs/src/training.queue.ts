@@ -62,6 +62,15 @@ export class TrainingQueue {
     );
   }
 
+  /** Creates or replaces the scheduler of the incremental step with a fixed period (the demo's fast hour): a step every `everyMs`. */
+  async scheduleEvery(everyMs: number): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { every: everyMs },
+      { name: JobName.IncrementalStep, data: { mode: 'incremental', trigger: { by: 'schedule' } } satisfies TrainingJobData, opts: this.jobOptions() },
+    );
+  }
+
   async unschedule(): Promise<void> {
     await this.queue.removeJobScheduler(SCHEDULER_ID);
   }

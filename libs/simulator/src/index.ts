@@ -1,0 +1,2 @@
+export * from './shop-api.client';
+export * from './demo-shop.runner';
