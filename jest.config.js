@@ -1,4 +1,4 @@
-/** Jest: unit specs next to the code, integration and e2e tests under test/. SWC strips types; `tsc --noEmit` type-checks. */
+/** Jest: unit specs next to the code, integration, e2e and browser tests under test/. SWC strips types; `tsc --noEmit` type-checks. */
 const swc = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -20,5 +20,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,ml,scripts}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.spec.ts'] },
   ],
 };

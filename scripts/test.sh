@@ -5,27 +5,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_packages
 
-# kcat is the independent Kafka client of the integration tests.
-if ! command -v kcat >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    step "installing kcat (Debian package)"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
-  else
-    echo "kcat is needed by the integration tests: install it (Debian/Ubuntu: apt-get install kcat)" >&2
-    exit 1
-  fi
-fi
-
-# prometheus and promtool check the committed Prometheus configuration and scrape the services (test/integration/prometheus.spec.ts).
-if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    step "installing prometheus (Debian package)"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  else
-    echo "prometheus and promtool are needed by the integration tests: install them (Debian/Ubuntu: apt-get install prometheus)" >&2
-    exit 1
-  fi
-fi
+# kcat is the independent Kafka client of the integration tests; prometheus and promtool check the committed
+# Prometheus configuration and scrape the services (test/integration/prometheus.spec.ts); chromium is the browser of
+# the dashboard's browser test (test/browser), driven by playwright-core.
+ensure_debian_tool kcat kcat "the integration tests"
+ensure_debian_tool promtool prometheus "the integration tests" --no-install-recommends
+ensure_debian_tool prometheus prometheus "the integration tests" --no-install-recommends
+ensure_debian_tool chromium chromium "the browser test"
 
 step "infrastructure"
 bash infra/up.sh
@@ -37,5 +23,5 @@ step "circular imports (madge) and dependency direction"
 npx madge --circular --extensions ts --ts-config tsconfig.json apps libs ml
 node scripts/check-boundaries.js
 
-step "jest: unit, integration, e2e"
+step "jest: unit, integration, e2e, browser"
 npx jest --ci --maxWorkers=2 "$@"

@@ -83,7 +83,7 @@ describe('the API description at /docs', () => {
 
   it('every documented route is served: none answers "no such route"', async () => {
     // path parameters get sample values; no call carries a token or a valid body, so none changes anything
-    const samples: Record<string, string> = { itemId: 'sku-1', jobId: 'manual-00000000-0000-4000-8000-000000000000', version: 'v1' };
+    const samples: Record<string, string> = { itemId: 'sku-1', jobId: 'manual-00000000-0000-4000-8000-000000000000', version: 'v1', name: 'dashboard.js' };
     for (const route of documentedRoutes(doc)) {
       const [method, path] = route.split(' ');
       const url = `${api.url}${path.replace(/\{(\w+)\}/g, (_, name: string) => samples[name])}`;

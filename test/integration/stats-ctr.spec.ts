@@ -2,7 +2,7 @@
  * `GET /v1/stats/ctr` against the real API and PostgreSQL: a seeded mix of impressions and clicks of two model
  * versions over several hours (with unattributed and abuse-flagged rows, and other interaction types, that must not
  * count) is stored as ingest stores it; the series must equal the counts computed here from the same events, bucket by
- * bucket, for two bucket sizes. Bad queries get the contract's 400.
+ * bucket, for several bucket sizes (down to the 10 s of the dashboard's recent range). Bad queries get the contract's 400.
  */
 import type { DataSource } from 'typeorm';
 import { Rng, type InteractionEvent } from '@recsys/ml';
@@ -119,6 +119,7 @@ describe('CTR per model version over time (GET /v1/stats/ctr)', () => {
   it.each([
     ['1h', HOUR],
     ['15m', 15 * MINUTE],
+    ['1m', MINUTE],
   ])('counts impressions and clicks per version and %s bucket, as computed from the events', async (bucket, bucketMs) => {
     // mid-bucket bounds: the first and last buckets hold only the part of them inside [from, to)
     const fromMs = T0 + 40 * MINUTE;
@@ -158,6 +159,10 @@ describe('CTR per model version over time (GET /v1/stats/ctr)', () => {
     const at = await series(`?from=${ts}&to=${ts + 1}&bucket=5m`);
     expect(at).toEqual(expectedSeries(events, ts, ts + 1, 5 * MINUTE));
     expect(at).toContainEqual(expect.objectContaining({ modelVersion: 'v2', bucketStart: new Date(Math.floor(ts / (5 * MINUTE)) * 5 * MINUTE).toISOString() }));
+    // the dashboard's finest bucket: the impression's 10 s bucket, from a 30-minute range ending just after it
+    const recent = await series(`?from=${ts - 30 * MINUTE}&to=${ts + 1}&bucket=10s`);
+    expect(recent).toEqual(expectedSeries(events, ts - 30 * MINUTE, ts + 1, 10_000));
+    expect(recent).toContainEqual(expect.objectContaining({ modelVersion: 'v2', bucketStart: new Date(Math.floor(ts / 10_000) * 10_000).toISOString() }));
     const before = await series(`?from=${ts - HOUR}&to=${ts}&bucket=1d`);
     const through = await series(`?from=${ts - HOUR}&to=${ts + 1}&bucket=1d`);
     expect(before).toEqual(expectedSeries(events, ts - HOUR, ts, 24 * HOUR));

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@recsys/auth';
 import { AppConfig, ConfigModule } from '@recsys/config';
+import { DashboardModule } from '@recsys/dashboard';
 import { RedisModule } from '@recsys/features';
 import { IngestionModule } from '@recsys/ingestion';
 import { JobsModule } from '@recsys/jobs';
@@ -15,6 +16,7 @@ import { AdminIngestController } from './admin-ingest.controller';
 import { AdminLoadFailuresController } from './admin-load-failures.controller';
 import { AdminModelsController } from './admin-models.controller';
 import { AdminTrainingController } from './admin-training.controller';
+import { DashboardController } from './dashboard.controller';
 import { DocsController } from './docs.controller';
 import { EventsController } from './events.controller';
 import { RankingController } from './ranking.controller';
@@ -39,8 +41,9 @@ export class ApiModule {
         AuthModule,
         ScoringModule,
         StatsModule,
+        DashboardModule,
       ],
-      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController, AdminLoadFailuresController, StatsController, DocsController],
+      controllers: [EventsController, RecommendationsController, RankingController, AdminIngestController, AdminTrainingController, AdminModelsController, AdminAuditController, AdminLoadFailuresController, StatsController, DocsController, DashboardController],
     };
   }
 }

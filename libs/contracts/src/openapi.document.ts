@@ -147,16 +147,16 @@ function pathParameter(name: string, description: string, schema: JsonSchema = {
 }
 
 const CTR_PARAMETER_DESCRIPTIONS: Record<string, string> = {
-  from: 'start of the range, inclusive: epoch milliseconds or ISO-8601 (default: 24 hours before `to`)',
+  from: 'start of the range, inclusive: epoch milliseconds or ISO-8601 (default: 24 hours before `to`, or 1,999 buckets before it for a bucket under 1m)',
   to: 'end of the range, exclusive: epoch milliseconds or ISO-8601 (default: now)',
-  bucket: 'bucket size, one of 5m, 15m, 1h, 6h, 1d (default 1h); buckets start at multiples of it since the epoch (UTC), at most 2,000 per version',
+  bucket: 'bucket size, one of 10s, 30s, 1m, 5m, 15m, 1h, 6h, 1d (default 1h); buckets start at multiples of it since the epoch (UTC), at most 2,000 per version',
 };
 
 /** The query parameters of `GET /v1/stats/ctr` when the validating schema is not passed in. */
 export const CTR_STATS_PARAMETERS: readonly OpenApiParameter[] = [
   { name: 'from', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.from, schema: { type: 'string' } },
   { name: 'to', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.to, schema: { type: 'string' } },
-  { name: 'bucket', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.bucket, schema: { type: 'string', enum: ['5m', '15m', '1h', '6h', '1d'], default: '1h' } },
+  { name: 'bucket', in: 'query', required: false, description: CTR_PARAMETER_DESCRIPTIONS.bucket, schema: { type: 'string', enum: ['10s', '30s', '1m', '5m', '15m', '1h', '6h', '1d'], default: '1h' } },
 ];
 
 /** The response schemas, by hand: the handlers answer TypeScript types, not zod schemas. */
@@ -290,6 +290,71 @@ function responseSchemas(): Record<string, JsonSchema> {
       ctrHigh: { type: 'number', minimum: 0, maximum: 1, description: 'upper bound of the 95% Wilson score interval (1 without impressions)' },
     }),
     CtrSeries: object({ series: { type: 'array', items: ref('CtrPoint'), description: 'by model version, then bucket start' } }),
+    Overview: object({
+      serverTime: time(),
+      activeVersion: nullable(str()),
+      models: {
+        type: 'array',
+        description: 'the newest 50 versions and the active one, newest first',
+        items: object({
+          version: str(),
+          status: { type: 'string', enum: ['candidate', 'active', 'rejected', 'retired'] },
+          kind: { type: 'string', enum: ['incremental', 'full'] },
+          parentVersion: nullable(str()),
+          createdAt: time(),
+          activatedAt: nullable(time('its latest activation')),
+          triggeredBy: nullable({ type: 'string', enum: ['schedule', 'admin', 'test'] }),
+          heldOut: object({ ndcg: nullable({ type: 'number', description: 'NDCG@10' }), hr: nullable({ type: 'number', description: 'HR@10' }), samples: nullable(int()) }),
+          gate: nullable(
+            object({
+              decision: { type: 'string', enum: ['promoted', 'rejected'] },
+              reason: str(),
+              against: object({ kind: { type: 'string', enum: ['active', 'popular'] }, version: nullable(str()) }),
+              candidateNdcg: nullable({ type: 'number' }),
+              baselineNdcg: nullable({ type: 'number' }),
+              tolerance: nullable({ type: 'number' }),
+            }),
+          ),
+        }),
+      },
+      activations: {
+        type: 'array',
+        description: 'every time a version became active, newest first (at most 500)',
+        items: object({
+          version: str(),
+          at: time(),
+          by: { type: 'string', enum: ['gate', 'admin'], description: '`gate`: a training step promoted it; `admin`: activated through the admin API' },
+          previous: nullable(str()),
+        }),
+      },
+      training: {
+        type: 'array',
+        description: 'the latest training jobs, newest first (at most 20)',
+        items: object({
+          jobId: str(),
+          name: str(),
+          state: { type: 'string', enum: ['waiting', 'active', 'completed', 'failed'] },
+          progress: { type: 'number', minimum: 0, maximum: 1 },
+          mode: nullable({ type: 'string', enum: ['incremental', 'full'] }),
+          triggeredBy: nullable({ type: 'string', enum: ['schedule', 'admin', 'test'] }),
+          createdAt: time(),
+          outcome: nullable({ type: 'string', enum: ['published', 'rejected', 'skipped'] }),
+          modelVersion: nullable(str()),
+          reason: nullable(str('the result\'s or the failure\'s reason, at most 300 characters')),
+        }),
+      },
+      ingest: nullable(
+        object({
+          interactions: int(),
+          products: int(),
+          duplicates: int(),
+          deadLettered: int(),
+          abusive: int(),
+          lagMessages: nullable(int()),
+        }),
+      ),
+      unavailable: { type: 'array', items: str(), description: 'parts that could not be read this time (`models`, `activations`, `training`, `ingest`)' },
+    }),
     Liveness: object({ status: { type: 'string', const: 'ok' }, pid: int('the answering process (an API cluster\'s workers differ)') }, ['status']),
     Readiness: object({
       status: { type: 'string', enum: ['ok', 'unavailable'] },
@@ -473,6 +538,49 @@ export function buildOpenApiDocument(schemas: ApiRequestSchemas, options: ApiDoc
         },
       },
     },
+    '/v1/stats/overview': {
+      get: {
+        operationId: 'statsOverview',
+        summary: "The dashboard's data: versions, activations, training runs, ingest totals",
+        description:
+          "The registry's newest versions with their held-out NDCG@10 and HR@10 and the gate's verdict, the history of " +
+          'activations (promotions and rollbacks), the latest training jobs and the stored ingest totals with the consumer ' +
+          'lag. Nothing secret (no tokens, actors, checksums or cursors). One answer is shared by every caller for 2 s.',
+        tags: ['stats'],
+        responses: { '200': ok('the overview', ref('Overview')) },
+      },
+    },
+    '/dashboard': {
+      get: {
+        operationId: 'dashboardPage',
+        summary: 'The CTR dashboard',
+        description:
+          'CTR per model version over time (95% Wilson bands, activation markers), impressions and clicks, request rate and ' +
+          'latency (from `/metrics`), ingest rate and lag, the versions with their gate verdicts, and rollback (asks for the ' +
+          'admin token). Loads only its own assets.',
+        tags: ['operations'],
+        responses: {
+          '200': { description: 'the page (HTML)', content: { 'text/html': { schema: { type: 'string' } } } },
+          '304': { description: 'unchanged since the ETag sent in `If-None-Match`' },
+        },
+      },
+    },
+    '/dashboard/assets/{name}': {
+      get: {
+        operationId: 'dashboardAsset',
+        summary: "One of the dashboard's scripts or styles (the chart library uPlot among them)",
+        tags: ['operations'],
+        parameters: [pathParameter('name', 'the file: `dashboard.js`, `dashboard.css`, `prom-metrics.js`, `uPlot.iife.min.js`, `uPlot.min.css`')],
+        responses: {
+          '200': {
+            description: 'the file, with an ETag',
+            content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } },
+          },
+          '304': { description: 'unchanged since the ETag sent in `If-None-Match`' },
+          '404': error('no such asset (`unknown_asset`)'),
+        },
+      },
+    },
     '/health/live': {
       get: {
         operationId: 'live',
@@ -531,8 +639,8 @@ export function buildOpenApiDocument(schemas: ApiRequestSchemas, options: ApiDoc
       { name: 'scoring', description: 'recommendations, ranking and similar items' },
       { name: 'events', description: 'interactions and products in' },
       { name: 'admin', description: 'training, the model registry, audit and ingest figures (bearer token)' },
-      { name: 'stats', description: 'CTR per model version' },
-      { name: 'operations', description: 'health, metrics and this description' },
+      { name: 'stats', description: 'CTR per model version, and the dashboard\'s overview' },
+      { name: 'operations', description: 'health, metrics, the dashboard and this description' },
     ],
     paths,
     components: {

@@ -22,6 +22,22 @@ interface Row {
   retired_at: Date | null;
 }
 
+/** Who moved the active pointer: `gate`, a training step whose candidate the gate promoted; `admin`, an activation through the admin API. */
+export type ActivationSource = 'gate' | 'admin';
+
+/** One time a version became the active one. */
+export interface ModelActivation {
+  version: string;
+  /** ISO-8601 (UTC). */
+  at: string;
+  by: ActivationSource;
+  /** The version active before; null when none was. */
+  previous: string | null;
+}
+
+/** Most activations {@link RegistryRepository.activations} answers at once. */
+export const MAX_ACTIVATIONS = 1000;
+
 function toRecord(r: Row): ModelVersionRecord {
   return {
     version: r.version,
@@ -47,7 +63,7 @@ function toRecord(r: Row): ModelVersionRecord {
 
 /**
  * The registry's rows in PostgreSQL. The active pointer is the one row with status `active` (a unique partial index
- * allows no second one); moving it is one transaction.
+ * allows no second one); moving it is one transaction, which also appends the move to `model_activations`.
  */
 export class RegistryRepository {
   constructor(private readonly ds: DataSource) {}
@@ -102,7 +118,8 @@ export class RegistryRepository {
 
   /**
    * Records a new version; with status `active` it becomes the active version in the same transaction (the one
-   * active before goes back to `candidate`). Returns the version that was active before, when it changed.
+   * active before goes back to `candidate`) and the activation is recorded as the gate's. Returns the version that was
+   * active before, when it changed.
    */
   async insert(v: NewModelVersion, expectedActive?: string | null): Promise<{ previous: string | null; status: NewModelVersion['status']; reason: string | null }> {
     return this.ds.transaction(async (tx) => {
@@ -138,15 +155,17 @@ export class RegistryRepository {
           v.jobId,
         ],
       );
+      if (v.status === 'active') await this.recordActivation(tx, v.version, 'gate', previous);
       return { previous, status: v.status, reason: v.reason };
     });
   }
 
   /**
-   * Makes `version` the active one in one transaction (rows locked, so two activations serialize). Returns the version
-   * active before (null when none), or undefined when `version` does not exist.
+   * Makes `version` the active one in one transaction (rows locked, so two activations serialize), recording the
+   * activation as `by`'s (default `admin`). Returns the version active before (null when none), or undefined when
+   * `version` does not exist. Activating the active version changes and records nothing.
    */
-  async activate(version: string): Promise<{ previous: string | null } | 'retired' | undefined> {
+  async activate(version: string, by: ActivationSource = 'admin'): Promise<{ previous: string | null } | 'retired' | undefined> {
     return this.ds.transaction(async (tx) => {
       const rows: { status: ModelStatus }[] = await tx.query(`SELECT status FROM model_versions WHERE version = $1 FOR UPDATE`, [version]);
       if (!rows.length) return undefined;
@@ -155,8 +174,23 @@ export class RegistryRepository {
       if (rows[0].status === 'active') return { previous: version };
       const previous = await this.demoteActive(tx);
       await tx.query(`UPDATE model_versions SET status = 'active', activated_at = now() WHERE version = $1`, [version]);
+      await this.recordActivation(tx, version, by, previous);
       return { previous };
     });
+  }
+
+  /** The latest activations, newest first (at most {@link MAX_ACTIVATIONS}; default 100). */
+  async activations(limit = 100): Promise<ModelActivation[]> {
+    const rows: { version: string; at: Date; activated_by: ActivationSource; previous: string | null }[] = await this.ds.query(
+      `SELECT version, at, activated_by, previous FROM model_activations ORDER BY id DESC LIMIT $1`,
+      [Math.max(1, Math.min(MAX_ACTIVATIONS, Math.trunc(limit)))],
+    );
+    return rows.map((r) => ({ version: r.version, at: r.at.toISOString(), by: r.activated_by, previous: r.previous }));
+  }
+
+  private async recordActivation(tx: EntityManager, version: string, by: ActivationSource, previous: string | null): Promise<void> {
+    // now() is the transaction's start: the same instant the version's activated_at records
+    await tx.query(`INSERT INTO model_activations (version, at, activated_by, previous) VALUES ($1, now(), $2, $3)`, [version, by, previous]);
   }
 
   private async demoteActive(tx: EntityManager): Promise<string | null> {

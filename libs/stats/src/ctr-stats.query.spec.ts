@@ -34,12 +34,18 @@ describe('the CTR statistics query', () => {
     expect(ctrWindow(parse({ to: '1718409600000' }), NOW)).toMatchObject({ fromMs: 1718409600000 - DEFAULT_CTR_RANGE_MS, toMs: 1718409600000 });
   });
 
+  it('without a from, a bucket too small for 24 hours answers the last 2,000 buckets or fewer', () => {
+    expect(ctrWindow(parse({ bucket: '10s' }), NOW)).toEqual({ fromMs: NOW - 1999 * 10_000, toMs: NOW, bucket: '10s', bucketMs: 10_000 });
+    expect(ctrWindow(parse({ bucket: '30s' }), NOW).fromMs).toBe(NOW - 1999 * 30_000);
+    expect(ctrWindow(parse({ bucket: '1m' }), NOW).fromMs).toBe(NOW - DEFAULT_CTR_RANGE_MS);
+  });
+
   it('takes epoch milliseconds or ISO-8601 for from and to, and every bucket size offered', () => {
     expect(parse({ from: '1718409600000', to: '2024-06-16T00:00:00Z', bucket: '5m' })).toEqual({ from: 1718409600000, to: Date.UTC(2024, 5, 16), bucket: '5m' });
     expect(parse({ from: '2024-06-15T02:00:00.250+02:00' }).from).toBe(Date.UTC(2024, 5, 15, 0, 0, 0, 250));
     expect(parse({ from: '2024-06-15' }).from).toBe(Date.UTC(2024, 5, 15));
-    const sizes = { '5m': 300_000, '15m': 900_000, '1h': HOUR, '6h': 6 * HOUR, '1d': 24 * HOUR };
-    for (const [bucket, ms] of Object.entries(sizes)) expect(ctrWindow(parse({ bucket }), NOW).bucketMs).toBe(ms);
+    const sizes = { '10s': 10_000, '30s': 30_000, '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': HOUR, '6h': 6 * HOUR, '1d': 24 * HOUR };
+    for (const [bucket, ms] of Object.entries(sizes)) expect(ctrWindow(parse({ bucket, from: String(NOW - HOUR) }), NOW).bucketMs).toBe(ms);
   });
 
   it('refuses values that are not instants or bucket sizes, and repeated parameters', () => {
@@ -49,7 +55,8 @@ describe('the CTR statistics query', () => {
     expect(refusal({ from: '2024-13-45' })).toMatch(/^from: /);
     expect(refusal({ from: '12345' })).toMatch(/^from: must be within 1990\.\.2100/);
     expect(refusal({ from: ['1718409600000', '1718409600001'] })).toMatch(/^from: /);
-    expect(refusal({ bucket: '2h' })).toBe('bucket: must be one of 5m, 15m, 1h, 6h, 1d');
+    expect(refusal({ bucket: '2h' })).toBe('bucket: must be one of 10s, 30s, 1m, 5m, 15m, 1h, 6h, 1d');
+    expect(refusal({ bucket: '10S' })).toMatch(/^bucket: /);
     expect(refusal({ bucket: '1H' })).toMatch(/^bucket: /);
   });
 
@@ -73,5 +80,9 @@ describe('the CTR statistics query', () => {
     // a week in 5-minute buckets is 2,016 of them; in 15-minute ones it is fine
     expect(windowRefusal(parse({ from: '2024-06-01T00:00:00Z', to: '2024-06-08T00:00:00Z', bucket: '5m' })).status).toBe(400);
     expect(ctrWindow(parse({ from: '2024-06-01T00:00:00Z', to: '2024-06-08T00:00:00Z', bucket: '15m' }), NOW).bucket).toBe('15m');
+    // the dashboard's ranges: 30 minutes in 10 s buckets, 3 hours in minutes; 6 hours of 10 s buckets is too many
+    expect(ctrWindow(parse({ from: String(NOW - 30 * 60_000), bucket: '10s' }), NOW)).toMatchObject({ bucketMs: 10_000 });
+    expect(ctrWindow(parse({ from: String(NOW - 3 * HOUR), bucket: '1m' }), NOW)).toMatchObject({ bucketMs: 60_000 });
+    expect(windowRefusal(parse({ from: String(NOW - 6 * HOUR), bucket: '10s' })).message).toContain('buckets of 10s');
   });
 });

@@ -2,8 +2,14 @@ import { z } from 'zod/v4';
 import { MAX_TS_MS, MIN_TS_MS } from '@recsys/contracts';
 import { DomainError } from '@recsys/observability';
 
-/** The bucket sizes `GET /v1/stats/ctr` offers, in milliseconds. */
+/**
+ * The bucket sizes `GET /v1/stats/ctr` offers, in milliseconds. The seconds and the minute serve a fast demo (a new
+ * version every minute) and the dashboard's recent ranges.
+ */
 export const CTR_BUCKET_MS = {
+  '10s': 10_000,
+  '30s': 30_000,
+  '1m': 60_000,
   '5m': 5 * 60_000,
   '15m': 15 * 60_000,
   '1h': 3_600_000,
@@ -67,18 +73,20 @@ export interface CtrWindow {
 }
 
 /**
- * The window a parsed query asks for: `to` defaults to `nowMs`, `from` to {@link DEFAULT_CTR_RANGE_MS} before `to`.
+ * The window a parsed query asks for: `to` defaults to `nowMs`, `from` to {@link DEFAULT_CTR_RANGE_MS} before `to`, or
+ * less for a bucket so small that 24 hours would be too many of them (`?bucket=10s` alone: the last 2,000 buckets).
  * Buckets are aligned to the epoch (a `1d` bucket starts at 00:00 UTC), so the range may touch one bucket more than
  * its length divided by the bucket size; it may touch at most {@link MAX_CTR_BUCKETS}.
  * @throws DomainError 400 `invalid_request` when `from` is not before `to`, or the range spans too many buckets.
  */
 export function ctrWindow(query: CtrStatsQuery, nowMs: number): CtrWindow {
   const toMs = query.to ?? nowMs;
-  const fromMs = query.from ?? toMs - DEFAULT_CTR_RANGE_MS;
+  const bucketMs = CTR_BUCKET_MS[query.bucket];
+  // one bucket less than the limit: an unaligned range touches one more than its length holds
+  const fromMs = query.from ?? toMs - Math.min(DEFAULT_CTR_RANGE_MS, (MAX_CTR_BUCKETS - 1) * bucketMs);
   if (fromMs >= toMs) {
     throw new DomainError(400, 'invalid_request', `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`);
   }
-  const bucketMs = CTR_BUCKET_MS[query.bucket];
   const buckets = Math.floor((toMs - 1) / bucketMs) - Math.floor(fromMs / bucketMs) + 1;
   if (buckets > MAX_CTR_BUCKETS) {
     throw new DomainError(400, 'invalid_request', `the range spans ${buckets} buckets of ${query.bucket}, at most ${MAX_CTR_BUCKETS}: ask for a shorter range or a larger bucket`);

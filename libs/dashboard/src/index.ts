@@ -1,0 +1,2 @@
+export * from './dashboard.assets';
+export * from './dashboard.module';
