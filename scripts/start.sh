@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Everything on a fresh clone: packages, infrastructure, build, the three services and (unless SIMULATOR=off) the
-# demo shop simulator. Ctrl-C stops what it started (the infrastructure stays up: `npm run infra:down`).
+# demo shop simulator. Ctrl-C stops everything it started: the services, and the infrastructure when this run started
+# it (a broker or server that was already running is left running).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_packages
 step "infrastructure"
+# whether infra:up has anything running already (then it is someone else's to stop)
+infra_before="$(ls var/infra/started-redis var/infra/started-postgres 2>/dev/null || true)"
+if [ -f var/infra/kafka.pid ] && kill -0 "$(cat var/infra/kafka.pid)" 2>/dev/null; then infra_before+=" kafka"; fi
+kafka_answered=0
+(exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null && kafka_answered=1
 bash infra/up.sh
 step "build"
 npm run build --silent
@@ -31,6 +37,10 @@ stop_all() {
   step "stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
+  if [ -z "$infra_before" ] && [ "$kafka_answered" = 0 ]; then
+    step "stopping the infrastructure this run started"
+    bash infra/down.sh || true
+  fi
 }
 trap stop_all INT TERM EXIT
 
@@ -57,7 +67,7 @@ cat <<TXT
   trainer        http://127.0.0.1:${TRAINER_PORT:-3002}/metrics
   admin token    $ADMIN_TOKEN
   CLI            ADMIN_TOKEN=$ADMIN_TOKEN npm run recsys -- models
-  Ctrl-C stops the services; \`npm run infra:down\` stops Kafka.
+  Ctrl-C stops the services, and the infrastructure if this run started it.
 TXT
 if [ "$SIMULATOR" = on ]; then
   echo "  demo shop      ${SIM_VISITS_PER_SECOND:-20} visits/s; a training step every ${DEMO_HOUR_SECONDS} s (SIMULATOR=off for none)"
