@@ -64,6 +64,8 @@ describe('feature retention by event time', () => {
     expect(await redis.exists(s.keys.ctr('v1', DAY0 + DAY_MS))).toBe(0);
     expect((await s.seenItems('late')).has('item-1')).toBe(true);
     expect(await s.seenSetSizes()).toMatchObject({ users: 5, max: 6 });
+    // the apply script reports the largest seen set it touched: here every user, so the true largest
+    expect(s.largestSeenSetApplied).toBe(6);
   });
 
   it('gives the same state for the same events in any order, one call each or in chunks', async () => {

@@ -48,9 +48,16 @@ export function malformedMessages(n: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({ key: `bad-${i}`, value: kinds[i % kinds.length](i) }));
 }
 
-/** Publishes messages in chunks with acks from all in-sync replicas. */
+/**
+ * Publishes messages in chunks with acks from all in-sync replicas, each exactly once on the topic: the producer is
+ * idempotent (one request in flight, so the broker drops a batch it already has when kafkajs retries it after a lost
+ * acknowledgement). Without that, a retry could put a message on the topic twice, and the ingest service would count
+ * it as a duplicate (a valid event) or dead-letter it twice (a malformed one, at two offsets), so exact-count
+ * assertions (`duplicates: 0`, `deadLettered: n`) would fail now and then for a reason the ingest service has nothing
+ * to do with.
+ */
 export async function produce(kafka: Kafka, topic: string, messages: Message[], chunk = 1000): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += chunk) {

@@ -1,13 +1,19 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
+import { Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig, topicNames } from '@recsys/config';
+import { FeatureStore } from '@recsys/features';
 import { IngestService } from '@recsys/ingestion';
 import { consumerLag, ensureTopics, KAFKA, ResilientConsumer, StallDetector } from '@recsys/messaging';
 import { MetricsService, ReadinessService } from '@recsys/observability';
 
 const WATCHDOG_INTERVAL_MS = 5_000;
 
-/** The Kafka adapter of the ingest service: group `KAFKA_GROUP_ID` on the interactions and products topics. */
+/**
+ * The Kafka adapter of the ingest service: group `KAFKA_GROUP_ID` on the interactions and products topics. Also exposes
+ * `recsys_features_seen_set_max_size`: the largest per-user seen set among the users this process applied positives
+ * for (reported by the feature update itself, so it costs nothing to read).
+ */
 @Injectable()
 export class IngestConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IngestConsumer.name);
@@ -22,7 +28,16 @@ export class IngestConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly ingest: IngestService,
     private readonly metrics: MetricsService,
     private readonly readiness: ReadinessService,
+    features: FeatureStore,
   ) {
+    new Gauge({
+      name: 'recsys_features_seen_set_max_size',
+      help: 'Largest seen set (items a user clicked, carted or bought; not pruned by time) among the users this process applied positives for since it started.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(features.largestSeenSetApplied);
+      },
+    });
     const t = topicNames(config);
     this.topics = [t.interactions, t.products];
     this.consumer = new ResilientConsumer(kafka, {

@@ -41,6 +41,11 @@ export const CONFIG_SCHEMA = z.object({
   CTR_RETENTION_DAYS: positiveInt.max(3650).default(90),
   /** Hours of event time that the abuse filter's per-user-minute counts are kept (older ones are pruned). Default 48. */
   ABUSE_WINDOW_HOURS: positiveInt.default(48),
+  /**
+   * Stored interactions read back per partition and page when the ingest service's Redis features are behind PostgreSQL
+   * (a crash between the two, a Redis outage). Default 5000.
+   */
+  INGEST_CATCH_UP_PAGE: positiveInt.max(100_000).default(5000),
   /** Prefix of every Redis key and BullMQ queue. Default `recsys`. */
   REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('recsys'),
   /** Scoring API, admin API and dashboard port. Default 3000. */

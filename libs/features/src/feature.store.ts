@@ -42,9 +42,10 @@ const TYPE_CODE: Record<InteractionType, string> = { impression: 'i', click: 'c'
  * back from the newest hour start), then 8 values per event: type code, user, item, ts, hour start, day start, model
  * version, device class.
  *
- * With an offset key the whole call is a no-op (returns 0) unless the key holds the expected offset
+ * With an offset key the whole call is a no-op (returns {0, 0}) unless the key holds the expected offset
  * (absent counts as 0): of two processes that both believe they own a partition (a rebalance), only
- * one applies a chunk.
+ * one applies a chunk. Otherwise returns {1, the largest seen set among the users it added positives for} (one SCARD
+ * per such user: the seen sets are the one per-user family without a time window, so their size is worth watching).
  *
  * Time-bucketed families (per-item counters and daily popularity; CTR per version) keep the UTC days
  * within their retention of the newest day applied so far (by event time, not the wall clock): when
@@ -59,7 +60,7 @@ local p = ARGV[1]
 local maxRecent = tonumber(ARGV[2])
 if ARGV[3] ~= '' then
   local cur = tonumber(redis.call('GET', ARGV[3]) or '0')
-  if cur ~= tonumber(ARGV[4]) then return 0 end
+  if cur ~= tonumber(ARGV[4]) then return { 0, 0 } end
 end
 local keepF, keepC, keepT = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local newest = tonumber(redis.call('GET', p .. ':f:maxday') or '-1e18')
@@ -126,11 +127,14 @@ for i = 9, #ARGV, 8 do
     redis.call('HINCRBY', p .. ':f:ctr:' .. v .. ':' .. dayS, (t == 'c' and 'clk:' or 'imp:') .. hour, 1)
   end
 end
+local seenMax = 0
 for u, _ in pairs(touched) do
   redis.call('ZREMRANGEBYRANK', p .. ':f:u:' .. u .. ':recent', 0, -(maxRecent + 1))
+  local n = redis.call('SCARD', p .. ':f:u:' .. u .. ':seen')
+  if n > seenMax then seenMax = n end
 end
 if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[5]) end
-return 1
+return { 1, seenMax }
 `;
 
 /** A Lua script run by SHA (loaded on first use). */
@@ -221,12 +225,24 @@ export class FeatureStore {
           deviceClass(e.device),
         );
       }
-      const applied = await this.evalScript(APPLY, args);
+      const [applied, seenMax] = (await this.evalScript(APPLY, args)) as [number, number];
+      if (seenMax > this.seenSetMax) this.seenSetMax = seenMax;
       if (position && Number(applied) !== 1) return false;
       from = next;
       if (next !== (position?.nextOffset ?? 0)) afterChunk?.(i / APPLY_CHUNK);
     }
     return true;
+  }
+
+  private seenSetMax = 0;
+
+  /**
+   * The largest seen set (items a user clicked, carted or bought; never pruned) among the users this store's
+   * {@link apply} calls added positives for since it was created: a lower bound of the largest in Redis that grows as
+   * the stream touches users, read at no cost (the apply script reports it). {@link seenSetSizes} scans them all.
+   */
+  get largestSeenSetApplied(): number {
+    return this.seenSetMax;
   }
 
   private readonly shas = new Map<LuaScript, string>();

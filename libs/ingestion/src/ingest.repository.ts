@@ -305,16 +305,46 @@ export class IngestRepository {
     return applied.map(productChangeOf);
   }
 
-  /** A partition's dead letters that are stored but not yet on the dead-letter topic, oldest first, at most `limit`. */
-  async unpublishedDeadLetters(topic: string, partition: number, limit: number): Promise<UnpublishedDeadLetter[]> {
-    const rows: { source_offset: string; reason_code: string; reason_message: string; original: Buffer | null; original_key: Buffer | null }[] =
-      await this.ds.query(
-        `SELECT source_offset, reason_code, reason_message, original, original_key FROM dead_letters
+  /**
+   * A partition's dead letters that are stored but not yet on the dead-letter topic, oldest first: at most `limit`
+   * rows, and no more rows than fit `maxHeadBytes` of heads (the first always comes). Each carries only its original's
+   * first `headBytes` bytes, with the whole original's size and sha256 computed in PostgreSQL (`sha256(bytea)` is
+   * built in), so up to `limit` originals of up to the broker's 1 MB never come into the heap whole.
+   */
+  async unpublishedDeadLetters(topic: string, partition: number, limit: number, headBytes: number, maxHeadBytes: number): Promise<UnpublishedDeadLetter[]> {
+    const rows: {
+      source_offset: string;
+      reason_code: string;
+      reason_message: string;
+      head: Buffer | null;
+      original_bytes: string;
+      original_sha256: string;
+      original_key: Buffer | null;
+    }[] = await this.ds.query(
+      `WITH first AS (
+         SELECT source_offset, least(coalesce(length(original), 0), $4) AS head_bytes FROM dead_letters
          WHERE source_topic = $1 AND source_partition = $2 AND published_at IS NULL
-         ORDER BY source_offset LIMIT $3`,
-        [topic, partition, limit],
-      );
-    return rows.map((r) => ({ offset: Number(r.source_offset), reasonCode: r.reason_code, reasonMessage: r.reason_message, original: r.original, key: r.original_key }));
+         ORDER BY source_offset LIMIT $3
+       ), page AS (
+         SELECT source_offset, head_bytes, sum(head_bytes) OVER (ORDER BY source_offset) AS running FROM first
+       )
+       SELECT d.source_offset, d.reason_code, d.reason_message, substring(d.original from 1 for $4) AS head,
+              coalesce(length(d.original), 0) AS original_bytes, encode(sha256(coalesce(d.original, ''::bytea)), 'hex') AS original_sha256,
+              d.original_key
+       FROM page p JOIN dead_letters d ON d.source_topic = $1 AND d.source_partition = $2 AND d.source_offset = p.source_offset
+       WHERE p.running - p.head_bytes < $5
+       ORDER BY d.source_offset`,
+      [topic, partition, limit, headBytes, maxHeadBytes],
+    );
+    return rows.map((r) => ({
+      offset: Number(r.source_offset),
+      reasonCode: r.reason_code,
+      reasonMessage: r.reason_message,
+      originalHead: r.head ?? Buffer.alloc(0),
+      originalBytes: Number(r.original_bytes),
+      originalSha256: r.original_sha256,
+      key: r.original_key,
+    }));
   }
 
   /** Marks dead letters as published to the topic. */

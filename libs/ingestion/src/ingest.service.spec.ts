@@ -3,11 +3,12 @@
  * per call, the partition offset, a data error for a value it cannot hold). The real database runs in
  * test/integration/ingest-poison.spec.ts.
  */
+import { createHash } from 'crypto';
 import type { Message } from 'kafkajs';
 import { EventValidator, signRequestId, verifyRequestId, type DeadLetterRecord } from '@recsys/contracts';
 import type { FeatureEvent, FeatureStore, ProductChange } from '@recsys/features';
 import type { IngestRepository } from './ingest.repository';
-import { DEAD_LETTER_CHUNK_BYTES, DEAD_LETTER_MAX_ORIGINAL_BYTES, IngestService, dataErrorCode, type RawMessage } from './ingest.service';
+import { DEAD_LETTER_CHUNK_BYTES, DEAD_LETTER_MAX_ORIGINAL_BYTES, DEAD_LETTER_PAGE_BYTES, IngestService, dataErrorCode, type RawMessage } from './ingest.service';
 import { fingerprintOf, type BatchOutcome, type PreparedMessage, type UnpublishedDeadLetter } from './ingest.types';
 
 const TOPICS = { interactions: 't.interactions', products: 't.products' };
@@ -24,7 +25,9 @@ class FakeRepository {
   readonly stored: string[] = [];
   readonly modelVersions = new Map<string, string | null>();
   readonly products = new Map<string, number>();
-  readonly deadLetters = new Map<number, UnpublishedDeadLetter & { published: boolean }>();
+  readonly deadLetters = new Map<number, { offset: number; reasonCode: string; reasonMessage: string; original: Buffer | null; key: Buffer | null; published: boolean }>();
+  /** The byte budget of every outbox read (what the service asked for). */
+  readonly pageBudgets: number[] = [];
 
   async applyBatch(_topic: string, _partition: number, messages: readonly PreparedMessage[]): Promise<BatchOutcome> {
     this.transactions++;
@@ -57,8 +60,19 @@ class FakeRepository {
     return out;
   }
 
-  async unpublishedDeadLetters(_t: string, _p: number, limit: number): Promise<UnpublishedDeadLetter[]> {
-    return [...this.deadLetters.values()].filter((d) => !d.published).slice(0, limit);
+  /** As PostgreSQL answers it: heads cut at `headBytes`, whole size and sha256, rows up to `maxHeadBytes` of heads. */
+  async unpublishedDeadLetters(_t: string, _p: number, limit: number, headBytes: number, maxHeadBytes: number): Promise<UnpublishedDeadLetter[]> {
+    this.pageBudgets.push(maxHeadBytes);
+    const out: UnpublishedDeadLetter[] = [];
+    let bytes = 0;
+    for (const d of [...this.deadLetters.values()].filter((x) => !x.published).sort((a, b) => a.offset - b.offset).slice(0, limit)) {
+      const original = d.original ?? Buffer.alloc(0);
+      const head = original.subarray(0, headBytes);
+      if (out.length > 0 && bytes + head.length > maxHeadBytes) break;
+      bytes += head.length;
+      out.push({ offset: d.offset, reasonCode: d.reasonCode, reasonMessage: d.reasonMessage, originalHead: head, originalBytes: original.length, originalSha256: createHash('sha256').update(original).digest('hex'), key: d.key });
+    }
+    return out;
   }
 
   async partitionState(): Promise<{ nextOffset: number; fingerprint: string | null }> {
@@ -113,6 +127,7 @@ function setup() {
     watermarks: async () => ({ low: log.low, high: log.high < 0 ? repo.next : log.high }),
     logReset: (_t, _p, reason) => void log.resets.push(reason),
     featuresBehind: () => undefined,
+    featuresCaughtUp: () => undefined,
   });
   return { repo, published, applied, service, log, metrics, broadcasts, broadcast };
 }
@@ -172,8 +187,40 @@ describe('IngestService: one message never stops a partition', () => {
     const big = recs[0];
     expect(big).toMatchObject({ originalTruncated: true, originalBytes: huge.length });
     expect(Buffer.from(big.originalBase64, 'base64').length).toBe(DEAD_LETTER_MAX_ORIGINAL_BYTES);
-    expect(big.originalSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(big.originalSha256).toBe(createHash('sha256').update(huge).digest('hex'));
     expect(recs[1].originalTruncated).toBeUndefined();
+  });
+
+  it('reads the outbox in pages bounded by bytes and still publishes every dead letter once, in offset order', async () => {
+    const { repo, service, published } = setup();
+    // 40 originals of 300 KB: heads of 256 KB each, so 8 MiB of heads hold 32 of them per read
+    const values = Array.from({ length: 40 }, (_, i) => Buffer.alloc(300 * 1024, 0x61 + (i % 26)));
+    await service.handleBatch(TOPICS.interactions, 0, batch(values));
+    const recs = records(published);
+    expect(recs.map((r) => Number((r.source as { offset: string }).offset))).toEqual(values.map((_, i) => i));
+    expect(repo.pageBudgets.every((b) => b === DEAD_LETTER_PAGE_BYTES)).toBe(true);
+    expect(repo.pageBudgets.length).toBe(3); // 32 rows, 8 rows, then the empty read that ends it
+    for (const [i, r] of recs.entries()) {
+      expect(r).toMatchObject({ originalTruncated: true, originalBytes: 300 * 1024, originalSha256: createHash('sha256').update(values[i]).digest('hex') });
+    }
+  });
+
+  it('dead-letters a refused message as it was consumed: its raw bytes and key, their size and sha256', async () => {
+    const { service, published, repo } = setup();
+    // extra fields and spacing that a re-serialized event would not keep
+    const raw = `{ "eventId": "e-1", "type": "click", "userId": "bad\\ud800", "itemId": "i-1", "ts": 1700000000000, "extra": "kept" }`;
+    const refused = JSON.parse(raw) as { userId: string };
+    expect(/[\ud800-\udfff]/.test(refused.userId)).toBe(true);
+    const messages: RawMessage[] = [
+      { offset: '0', key: Buffer.from('u-a'), value: Buffer.from(click(0)) },
+      { offset: '1', key: Buffer.from('the-key'), value: Buffer.from(raw) },
+      { offset: '2', key: Buffer.from('u-b'), value: Buffer.from(click(2)) },
+    ];
+    expect(await service.handleBatch(TOPICS.interactions, 0, messages)).toMatchObject({ stored: 2, deadLettered: 1 });
+    expect(repo.deadLetters.get(1)).toMatchObject({ reasonCode: 'unstorable', original: Buffer.from(raw), key: Buffer.from('the-key') });
+    const [dl] = records(published);
+    expect(Buffer.from(dl.originalBase64, 'base64').toString()).toBe(raw);
+    expect(dl).toMatchObject({ originalBytes: Buffer.byteLength(raw), originalSha256: createHash('sha256').update(raw).digest('hex'), keyBase64: Buffer.from('the-key').toString('base64') });
   });
 });
 

@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import type { Message } from 'kafkajs';
 import { DeadLetterRecord, EventValidator, InteractionEvent, ProductEvent, looksLikeSignedRequestId } from '@recsys/contracts';
 import { FeatureEvent, FeatureStore, ProductChange, deviceClass } from '@recsys/features';
@@ -11,11 +10,13 @@ import { BatchOutcome, PreparedMessage, UnpublishedDeadLetter, fingerprintOf } f
 export const DEAD_LETTER_MAX_ORIGINAL_BYTES = 256 * 1024;
 /** Dead-letter records sent per produce request, by size (bytes): well below the broker's 1 MB message limit. */
 export const DEAD_LETTER_CHUNK_BYTES = 512 * 1024;
-/** Dead letters read from the outbox at a time. */
+/** Dead letters read from the outbox at a time, at most. */
 const DEAD_LETTER_PAGE = 500;
+/** Bytes of originals (their carried starts) read from the outbox at a time, at most (the first row always comes). */
+export const DEAD_LETTER_PAGE_BYTES = 8 * 1024 * 1024;
 /** The abuse filter's old per-user-minute counts are pruned once every this many batches. */
 const ABUSE_PRUNE_EVERY = 500;
-/** Stored interactions read back per page when Redis is behind PostgreSQL. */
+/** Stored interactions read back per page when Redis is behind PostgreSQL (INGEST_CATCH_UP_PAGE's default). */
 export const FEATURE_CATCH_UP_PAGE = 5000;
 
 /** The SQLSTATE of a PostgreSQL data error (class 22: data exception, 23: integrity violation), else null. */
@@ -86,6 +87,8 @@ export interface IngestSinks {
   logReset(topic: string, partition: number, reason: string): void;
   /** Redis failed: the batch is stored in PostgreSQL and its features catch up at a later batch. */
   featuresBehind(topic: string, partition: number, reason: string): void;
+  /** Redis was behind PostgreSQL and the partition's features caught up: `rows` stored interactions read back in `pages` pages. */
+  featuresCaughtUp(topic: string, partition: number, rows: number, pages: number): void;
 }
 
 export interface IngestTopics {
@@ -101,6 +104,8 @@ export interface IngestOptions {
   abuseWindowHours?: number;
   /** Called at each crash point of a batch (a fault test kills the process there); default none. */
   crashPoint?: (point: IngestCrashPoint) => void;
+  /** Stored interactions read back per page when Redis is behind PostgreSQL (INGEST_CATCH_UP_PAGE). Default {@link FEATURE_CATCH_UP_PAGE}. */
+  catchUpPage?: number;
 }
 
 /**
@@ -110,8 +115,9 @@ export interface IngestOptions {
  * Redis pub/sub (at most once: a failure is reported, never retried) -> the dead-letter rows published to the topic
  * once, after the commit (the table is the outbox) -> Redis features with their own offset. A message PostgreSQL
  * refuses (a data error) is found by splitting the batch and dead-lettered with PostgreSQL's reason while the rest is
- * stored, so no single message stops a partition; only other failures (connection-level) reject, and the consumer
- * retries them. The consumer commits the Kafka offset only after this resolves.
+ * stored, so no single message stops a partition; every other failure (anything but a data error of one message,
+ * SQLSTATE classes 22 and 23: a lost connection, a timeout, a deadlock, the dead-letter topic unreachable) rejects, and the consumer retries
+ * the batch. The consumer commits the Kafka offset only after this resolves.
  */
 export class IngestService {
   constructor(
@@ -185,11 +191,12 @@ export class IngestService {
       const offset = Number(r.offset);
       const v = this.validator.parse(r.value, kind);
       if (!v.ok) out.push({ offset, kind: 'invalid', error: v.error, value: r.value, key: r.key });
-      else if (kind === 'product') out.push({ offset, kind: 'product', event: v.event as ProductEvent });
+      else if (kind === 'product') out.push({ offset, kind: 'product', event: v.event as ProductEvent, raw: { value: r.value, key: r.key } });
       else {
         const event = v.event as InteractionEvent;
         // the signed id carries the version itself: no lookup that could run before the serving side wrote anything
-        out.push({ offset, kind: 'interaction', event, modelVersion: event.requestId ? this.requestIds.verify(event.requestId) : null });
+        const modelVersion = event.requestId ? this.requestIds.verify(event.requestId) : null;
+        out.push({ offset, kind: 'interaction', event, modelVersion, raw: { value: r.value, key: r.key } });
       }
     }
     return out;
@@ -259,8 +266,9 @@ export class IngestService {
       const m = messages[0];
       const error = { code: 'unstorable' as const, message: `PostgreSQL refused it (SQLSTATE ${code}): ${(err as Error).message}` };
       if (m.kind !== 'invalid') {
-        const value = Buffer.from(JSON.stringify(m.event));
-        return this.applyIsolating(topic, partition, [{ offset: m.offset, kind: 'invalid', error, value, key: null }]);
+        // the message as consumed (so its size and sha256 describe it), as every other dead letter keeps it
+        const value = m.raw ? m.raw.value : Buffer.from(JSON.stringify(m.event));
+        return this.applyIsolating(topic, partition, [{ offset: m.offset, kind: 'invalid', error, value, key: m.raw?.key ?? null }]);
       }
       // the dead-letter row itself was refused: keep the reason only
       if (m.value !== null) return this.applyIsolating(topic, partition, [{ ...m, error: { code: m.error.code, message: `${m.error.message}; original not storable: ${error.message}` }, value: null, key: null }]);
@@ -270,11 +278,12 @@ export class IngestService {
 
   /**
    * Publishes the partition's stored, unpublished dead letters (this batch's, and any a crash left behind) in requests
-   * below the broker's limit, then marks them published: a retried batch publishes nothing twice.
+   * below the broker's limit, then marks them published: a retried batch publishes nothing twice. Pages are bounded by
+   * rows and by bytes, and carry only the start of each original that goes on the topic.
    */
   private async publishDeadLetters(topic: string, partition: number): Promise<void> {
     for (;;) {
-      const rows = await this.repo.unpublishedDeadLetters(topic, partition, DEAD_LETTER_PAGE);
+      const rows = await this.repo.unpublishedDeadLetters(topic, partition, DEAD_LETTER_PAGE, DEAD_LETTER_MAX_ORIGINAL_BYTES, DEAD_LETTER_PAGE_BYTES);
       if (rows.length === 0) return;
       let chunk: Message[] = [];
       let offsets: number[] = [];
@@ -296,7 +305,6 @@ export class IngestService {
         bytes += size;
       }
       await flush();
-      if (rows.length < DEAD_LETTER_PAGE) return;
     }
   }
 
@@ -320,24 +328,30 @@ export class IngestService {
         .catch(behind);
       return;
     }
+    const page = this.options.catchUpPage ?? FEATURE_CATCH_UP_PAGE;
+    let pages = 0;
+    let read = 0;
     while (applied < outcome.nextOffset) {
-      const rows = await this.repo.cleanBySource(topic, partition, applied, outcome.nextOffset, FEATURE_CATCH_UP_PAGE);
-      const next = rows.length === FEATURE_CATCH_UP_PAGE ? rows[rows.length - 1].offset + 1 : outcome.nextOffset;
+      const rows = await this.repo.cleanBySource(topic, partition, applied, outcome.nextOffset, page);
+      const next = rows.length === page ? rows[rows.length - 1].offset + 1 : outcome.nextOffset;
       // false: another owner of the partition moved the offset first; null: Redis failed
       if ((await this.features.apply(rows.map(featureEventOf), { topic, partition, fromOffset: applied, nextOffset: next }).catch(behind)) !== true) return;
       applied = next;
+      pages++;
+      read += rows.length;
     }
+    this.sinks.featuresCaughtUp(topic, partition, read, pages);
   }
 
   private deadLetter(topic: string, partition: number, row: UnpublishedDeadLetter): Message {
-    const original = row.original ?? Buffer.alloc(0);
-    const truncated = original.length > DEAD_LETTER_MAX_ORIGINAL_BYTES;
+    const truncated = row.originalBytes > DEAD_LETTER_MAX_ORIGINAL_BYTES;
     const record: DeadLetterRecord = {
       reason: { code: row.reasonCode, message: row.reasonMessage },
       source: { topic, partition, offset: String(row.offset) },
-      originalBase64: (truncated ? original.subarray(0, DEAD_LETTER_MAX_ORIGINAL_BYTES) : original).toString('base64'),
-      originalBytes: original.length,
-      originalSha256: createHash('sha256').update(original).digest('hex'),
+      // the reader cut the head at the cap already; subarray keeps that true whatever it returned
+      originalBase64: row.originalHead.subarray(0, DEAD_LETTER_MAX_ORIGINAL_BYTES).toString('base64'),
+      originalBytes: row.originalBytes,
+      originalSha256: row.originalSha256,
       ...(truncated ? { originalTruncated: true } : {}),
       ...(row.key ? { keyBase64: row.key.toString('base64') } : {}),
       deadLetteredAt: new Date().toISOString(),

@@ -2,10 +2,20 @@ import { createHash } from 'crypto';
 import type { InteractionEvent, ProductEvent, Rejection } from '@recsys/contracts';
 import type { ProductChange } from '@recsys/features';
 
-/** One consumed Kafka message after validation. */
+/** A consumed message's bytes as they came off the topic. */
+export interface RawBytes {
+  value: Buffer | null;
+  key: Buffer | null;
+}
+
+/**
+ * One consumed Kafka message after validation. A valid one keeps its `raw` bytes (references to the consumed buffers,
+ * no copy) so that, should PostgreSQL refuse it, it is dead-lettered as it was consumed; absent for messages built
+ * elsewhere (tests, tools), which are dead-lettered as their re-serialized event then.
+ */
 export type PreparedMessage =
-  | { offset: number; kind: 'interaction'; event: InteractionEvent; modelVersion: string | null }
-  | { offset: number; kind: 'product'; event: ProductEvent }
+  | { offset: number; kind: 'interaction'; event: InteractionEvent; modelVersion: string | null; raw?: RawBytes }
+  | { offset: number; kind: 'product'; event: ProductEvent; raw?: RawBytes }
   | { offset: number; kind: 'invalid'; error: Rejection; value: Buffer | null; key?: Buffer | null };
 
 /** What a batch did; every message of it is in exactly one bucket. */
@@ -38,12 +48,21 @@ export interface IngestTotals {
   abusive: number;
 }
 
-/** A stored dead letter not yet published to the dead-letter topic (the outbox row). */
+/**
+ * A stored dead letter not yet published to the dead-letter topic (the outbox row), as read for the topic: only the
+ * start of the original (what the topic record carries), with the whole original's size and sha256 computed by
+ * PostgreSQL, so a page of large originals never sits whole in the heap.
+ */
 export interface UnpublishedDeadLetter {
   offset: number;
   reasonCode: string;
   reasonMessage: string;
-  original: Buffer | null;
+  /** The original's first bytes (at most the cap the reader asked for); empty when no original is stored. */
+  originalHead: Buffer;
+  /** Size of the whole stored original in bytes (0 when none is stored). */
+  originalBytes: number;
+  /** sha256 (hex) of the whole stored original (of no bytes when none is stored). */
+  originalSha256: string;
   key: Buffer | null;
 }
 

@@ -63,12 +63,15 @@ import { IngestStatsService } from './ingest-stats.service';
             metrics.featureFailures.inc({ topic });
             logger.warn(`${topic}${partition >= 0 ? `[${partition}]` : ''}: features not applied now (PostgreSQL has the events; a later batch catches up): ${reason}`);
           },
+          featuresCaughtUp: (topic, partition, rows, pages) =>
+            logger.log(`${topic}[${partition}]: features caught up from PostgreSQL: ${rows} interactions in ${pages} pages`),
           logReset: (topic, partition, reason) => {
             metrics.logResets.inc({ topic });
             logger.error(`${topic}[${partition}]: ${reason}`);
           },
         }, {
           abuseWindowHours: config.ABUSE_WINDOW_HOURS,
+          catchUpPage: config.INGEST_CATCH_UP_PAGE,
           crashPoint: (point) => {
             if (config.INGEST_TEST_CRASH_AT !== point) return;
             logger.error(`INGEST_TEST_CRASH_AT=${point}: the test hook kills the process here`);

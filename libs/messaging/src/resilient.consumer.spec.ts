@@ -4,7 +4,7 @@ import { ConsumeFromOffset, ResilientConsumer, kafkaSignals } from '@recsys/mess
 
 /** A stand-in for a kafkajs consumer: records calls, lets the test fire events and batches. */
 class FakeConsumer extends EventEmitter {
-  events = { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' };
+  events = { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join', COMMIT_OFFSETS: 'consumer.commit_offsets' };
   runs = 0;
   disconnected = 0;
   seeks: { topic: string; partition: number; offset: string }[] = [];
@@ -23,9 +23,18 @@ class FakeConsumer extends EventEmitter {
   }
 }
 
+/** The group's committed offsets as the broker answers them (`topic:partition` -> offset; absent: '-1'). */
+const groupOffsets = new Map<string, string>();
+
 function fakeKafka(): { kafka: Kafka; made: FakeConsumer[] } {
   const made: FakeConsumer[] = [];
-  const kafka = { consumer: () => made[made.push(new FakeConsumer()) - 1] } as unknown as Kafka;
+  const admin = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    fetchOffsets: async ({ topics }: { topics: string[] }) =>
+      topics.map((topic) => ({ topic, partitions: [{ partition: 0, offset: groupOffsets.get(`${topic}:0`) ?? '-1' }] })),
+  };
+  const kafka = { consumer: () => made[made.push(new FakeConsumer()) - 1], admin: () => admin } as unknown as Kafka;
   return { kafka, made };
 }
 
@@ -136,6 +145,30 @@ describe('the resilient consumer', () => {
     kafkaSignals.emit('partition-error', 'This server does not host this topic-partition');
     await run();
     expect(verify).toEqual([true, false, true, false, true]);
+    await c.stop();
+  });
+
+  it('verifies a partition whose committed offset vanished while a batch was handled (its topic deleted meanwhile)', async () => {
+    const { kafka, made } = fakeKafka();
+    const verify: boolean[] = [];
+    const c = new ResilientConsumer(kafka, { groupId: 'g', topics: ['t'], handler: async (_t, _p, _m, ctx) => void verify.push(ctx.verify) });
+    await c.start();
+    const state = { resolved: [] as string[], commits: 0 };
+    const commit = (offset: string) => {
+      groupOffsets.set('t:0', offset);
+      made[0].emit('consumer.commit_offsets', { payload: { topics: [{ topic: 't', partitions: [{ partition: 0, offset }] }] } });
+    };
+    await made[0].eachBatch!(batch([{ offset: '0' }], state));
+    commit('1');
+    await made[0].eachBatch!(batch([{ offset: '1' }], state)); // the group still holds what this member committed
+    commit('2');
+    groupOffsets.delete('t:0'); // the topic deleted and created again: the broker dropped the group's offsets
+    await made[0].eachBatch!(batch([{ offset: '2' }], state));
+    commit('3');
+    await made[0].eachBatch!(batch([{ offset: '3' }], state));
+    await made[0].eachBatch!(batch([{ offset: '4' }], state));
+    expect(verify).toEqual([true, false, false, true, false]);
+    expect(state.resolved).toEqual(['0', '1', '2', '3', '4']);
     await c.stop();
   });
 });

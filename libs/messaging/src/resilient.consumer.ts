@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { kafkaSignals } from './kafka.factory';
 
 /**
@@ -48,6 +48,10 @@ export class ConsumeFromOffset extends Error {
  * - the handler's batch is retried (with heartbeats, so the group keeps the partition) until it
  *   succeeds, e.g. while PostgreSQL is unreachable: consumption pauses and resumes by itself;
  * - offsets are resolved and committed only after the handler resolved;
+ * - before committing a partition it committed before (in this generation), it reads the group's committed offset:
+ *   when that is gone or another, the topic was deleted meanwhile (the broker drops a deleted topic's offsets), so the
+ *   partition's next batch is verified. This catches a topic deleted, created again and refilled past the old offsets
+ *   while a batch was being handled, when the consumer fetched nothing and so saw no error of the vanished partition;
  * - on a kafkajs `crash` the consumer is rebuilt and rejoins;
  * - `stop()` lets the running batch finish, commits, and leaves the group.
  */
@@ -60,6 +64,10 @@ export class ResilientConsumer {
   /** Partitions (`topic:partition`) whose position was verified since the last join or partition error. */
   private readonly verified = new Set<string>();
   private readonly onPartitionError = () => this.verified.clear();
+  /** The offset this member last committed per partition (`topic:partition`) in this generation of the group. */
+  private readonly committed = new Map<string, string>();
+  /** Reads the group's committed offsets (connected on first use). */
+  private admin: Promise<Admin> | null = null;
   /** Messages handled since start. */
   consumed = 0;
 
@@ -81,7 +89,14 @@ export class ResilientConsumer {
     this.verified.clear();
     kafkaSignals.off('partition-error', this.onPartitionError);
     kafkaSignals.on('partition-error', this.onPartitionError);
-    consumer.on(consumer.events.GROUP_JOIN, () => this.verified.clear());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.verified.clear();
+      this.committed.clear();
+    });
+    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+      const { topics } = e.payload as { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] };
+      for (const t of topics) for (const p of t.partitions) this.committed.set(`${t.topic}:${p.partition}`, String(p.offset));
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload as { error: Error; restart: boolean };
       this.logger.error(`consumer crashed: ${error?.message}${restart ? ' (kafkajs restarts it)' : ''}`);
@@ -133,11 +148,38 @@ export class ResilientConsumer {
         await heartbeat().catch(() => undefined);
       }
     }
+    if (await this.offsetsVanished(batch.topic, batch.partition)) {
+      this.logger.warn(`${key}: the group's committed offset is not the one this member committed: the topic may have been replaced; verifying its position`);
+      this.verified.delete(key);
+    }
     resolveOffset(batch.messages[batch.messages.length - 1].offset);
     this.consumed += batch.messages.length;
     this.options.onBatch?.(batch.messages.length);
     await commitOffsetsIfNecessary();
     await heartbeat();
+  }
+
+  /**
+   * Whether the group's committed offset of a partition this member committed before is gone or another. A failed
+   * read counts as not vanished: the next fetch meets the same broker trouble, and a vanished partition is reported
+   * by it ('partition-error').
+   */
+  private async offsetsVanished(topic: string, partition: number): Promise<boolean> {
+    const mine = this.committed.get(`${topic}:${partition}`);
+    if (mine === undefined) return false;
+    try {
+      if (!this.admin) {
+        const admin = this.kafka.admin();
+        this.admin = admin.connect().then(() => admin);
+        this.admin.catch(() => (this.admin = null));
+      }
+      const [offsets] = await (await this.admin).fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+      const theirs = offsets?.partitions.find((p) => p.partition === partition)?.offset;
+      return theirs !== undefined && theirs !== mine;
+    } catch (err) {
+      this.logger.debug(`could not read the committed offsets of ${topic}: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   private restart(): Promise<void> {
@@ -169,6 +211,9 @@ export class ResilientConsumer {
     await this.restarting;
     await this.consumer?.disconnect();
     this.consumer = null;
+    const admin = this.admin;
+    this.admin = null;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
   }
 }
 
