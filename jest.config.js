@@ -1,4 +1,4 @@
-/** Jest: unit specs next to the code, integration, e2e and browser tests under test/. SWC strips types; `tsc --noEmit` type-checks. */
+/** Jest: unit specs next to the code, integration, e2e, browser and native-backend tests under test/. SWC strips types; `tsc --noEmit` type-checks. */
 const swc = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -21,5 +21,12 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'native',
+      // the native backend's own tests, and unit specs rerun on it (the setup file selects tensorflow for them)
+      testMatch: ['<rootDir>/test/native/**/*.spec.ts', '<rootDir>/ml/model/gradients.spec.ts', '<rootDir>/ml/train/learner.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/native/tensorflow-backend.setup.ts'],
+    },
   ],
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh clone: packages, infrastructure, type-check, import checks, Jest.
+# The whole test suite on a fresh clone: packages, infrastructure, type-check, import checks, native backend, Jest.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -23,5 +23,10 @@ step "circular imports (madge) and dependency direction"
 npx madge --circular --extensions ts --ts-config tsconfig.json apps libs ml
 node scripts/check-boundaries.js
 
-step "jest: unit, integration, e2e, browser"
+# TensorFlow's native backend (tfjs-node built against TensorFlow's C library): the jest project `native` runs on it.
+# Where it cannot be built the rest of the suite still runs, and the native tests fail saying what was missing.
+step "TensorFlow native backend (npm run setup:tensorflow)"
+bash scripts/setup-tensorflow.sh || echo "[setup:tensorflow] not built: the native tests will say why" >&2
+
+step "jest: unit, integration, e2e, browser, native"
 npx jest --ci --maxWorkers=2 "$@"
