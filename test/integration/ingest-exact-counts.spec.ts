@@ -2,7 +2,7 @@ import { DeadLetterRecord } from '@recsys/contracts';
 import { asMessages, makeInteractions, malformedMessages, produce, shuffle } from '../support/events';
 import { IngestFixture } from '../support/ingest-fixture';
 import { RunningService, startService } from '../support/services';
-import { isolatedConfig } from '../support/test-env';
+import { eventually, isolatedConfig } from '../support/test-env';
 
 describe('ingesting a stream with repeats and garbage', () => {
   const config = isolatedConfig({ INGEST_PORT: '3921', HOST: '127.0.0.1' });
@@ -45,8 +45,13 @@ describe('ingesting a stream with repeats and garbage', () => {
       new Set(malformedMessages(1000).map((m) => String(m.value))),
     );
 
-    // Metrics count the same outcomes.
-    const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+    // Metrics count the same outcomes (a batch is counted once its features are applied, just after the commit the
+    // totals see: wait for the last one)
+    let metrics = '';
+    await eventually(async () => {
+      metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+      return metrics.includes(`recsys_ingest_events_total{topic="${fx.topics.interactions}",outcome="stored"} 10000`);
+    }, 30_000, 100);
     expect(metrics).toContain(`recsys_ingest_events_total{topic="${fx.topics.interactions}",outcome="stored"} 10000`);
     expect(metrics).toContain(`recsys_ingest_events_total{topic="${fx.topics.interactions}",outcome="duplicate"} 1000`);
     expect(metrics).toContain(`recsys_ingest_events_total{topic="${fx.topics.interactions}",outcome="dead_lettered"} 1000`);

@@ -61,4 +61,19 @@ describe('the demo shop runner', () => {
     expect(api.posted).toHaveLength(50);
     expect(runner.stats.droppedEvents).toBeGreaterThanOrEqual(50);
   });
+
+  it('draws another shopper for one who visited less than minRevisitMs ago', async () => {
+    const s = new DemoShop({ seed: 3, shoppers: 200 });
+    const api = new FakeApi(s.catalog(0).map((p) => p.itemId));
+    let now = 0;
+    const runner = new DemoShopRunner(s, api as unknown as ShopApiClient, { visitsPerSecond: 1, hourMs: 1000, minRevisitMs: 10_000, now: () => now });
+    for (let i = 0; i < 30; i++) {
+      now += 100;
+      await runner.visit();
+    }
+    await runner.flush();
+    const visitors = new Set((api.posted as InteractionEvent[]).filter((e) => e.type === 'impression').map((e) => e.userId));
+    // 30 visits within 3 s: every one by another shopper
+    expect(visitors.size).toBe(30);
+  });
 });

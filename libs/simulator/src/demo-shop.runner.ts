@@ -13,6 +13,12 @@ export interface DemoRunnerOptions {
   maxInFlight?: number;
   /** Most events held for the next post when the API refuses them (the oldest are dropped beyond it). Default 50,000. */
   maxBuffered?: number;
+  /**
+   * Shortest time between two visits of one shopper, in ms: a shopper drawn sooner is drawn again (up to 20 times), so
+   * the most active shoppers stay within what a person does and below the abuse filter's events per minute. Default
+   * 10,000.
+   */
+  minRevisitMs?: number;
   /** The clock (epoch ms). Default `Date.now`. */
   now?: () => number;
 }
@@ -56,6 +62,7 @@ export class DemoShopRunner {
   private launched = 0;
   private lastFlush = 0;
   private lastError = '';
+  private readonly lastVisit = new Map<string, number>();
 
   constructor(
     private readonly shop: DemoShop,
@@ -73,7 +80,11 @@ export class DemoShopRunner {
 
   /** One visit: a recommendation request for the next shopper and their reaction, buffered for the next post. */
   async visit(): Promise<void> {
-    const shopper = this.shop.visitor();
+    const gap = this.options.minRevisitMs ?? 10_000;
+    const at = this.now();
+    let shopper = this.shop.visitor();
+    for (let tries = 0; gap > 0 && tries < 20 && at - (this.lastVisit.get(shopper.userId) ?? -Infinity) < gap; tries++) shopper = this.shop.visitor();
+    if (gap > 0) this.lastVisit.set(shopper.userId, at);
     this.stats.visits++;
     this.inFlight++;
     try {
