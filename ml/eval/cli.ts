@@ -2,15 +2,22 @@
  * ml CLI.
  *   eval    --events FILE [--out FILE] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--threads N] [--step-hours H]
  *           [--k 10] [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON]
- *           (--threads: the backend's kernel threads, default 1 on wasm; the report names the backend and its threads)
+ *           [--ease | --baselines ease] [--ease-lambda 300] [--ease-refit 5000] [--ease-history 30] [--ease-space auto|items|users]
+ *           (--threads: the backend's kernel threads, default 1 on wasm; the report names the backend and its threads;
+ *           --ease adds the EASE baseline `easeRecent`, eval/ease.ts; the JSON goes to stdout, a table to stderr)
  *   convert --format movielens --in DIR --out FILE
+ *   convert --format shop [--seed 42] [--users N] [--categories N] [--items-per-category N] [--basket]
+ *           [--basket-size 3] [--orders-per-user 8] [--repeat-rate 0.2] [--clicks-before 0] --out FILE
+ *           (the synthetic shop of sim/shop.ts; --basket: orders of items that go together, BASKET_SHOP_DEFAULTS)
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../core/backend';
 import { parseJsonl } from '../core/events';
-import { convertMovieLens } from './convert';
-import { runEval } from './protocol';
+import { BASKET_SHOP_DEFAULTS, convertMovieLens, convertShop, type ConvertResult } from './convert';
+import { runEval, type EvalReport } from './protocol';
+import type { EaseOptions } from './ease';
+import type { ShopOptions } from '../sim/shop';
 import type { LearnerOptions } from '../train/learner';
 
 function args(argv: string[]): { cmd: string; flags: Map<string, string> } {
@@ -43,14 +50,51 @@ function learnerOverrides(json: string | undefined): LearnerOptions | undefined 
   return v as LearnerOptions;
 }
 
+/** The shop options of `convert --format shop` (the basket shop's defaults with --basket, else generateShop's). */
+function shopOptions(flags: Map<string, string>): ShopOptions {
+  const o: ShopOptions = flags.get('basket') === 'true' ? { ...BASKET_SHOP_DEFAULTS } : {};
+  const set = (flag: string, key: 'seed' | 'users' | 'categories' | 'itemsPerCategory' | 'clicksPerUser' | 'basketSize' | 'ordersPerUser' | 'repeatRate' | 'clicksBeforeOrder') => {
+    if (flags.has(flag)) o[key] = num(flags, flag, 0);
+  };
+  set('seed', 'seed');
+  set('users', 'users');
+  set('categories', 'categories');
+  set('items-per-category', 'itemsPerCategory');
+  set('clicks-per-user', 'clicksPerUser');
+  set('basket-size', 'basketSize');
+  set('orders-per-user', 'ordersPerUser');
+  set('repeat-rate', 'repeatRate');
+  set('clicks-before', 'clicksBeforeOrder');
+  return o;
+}
+
+/** The EASE options of `eval --ease` (undefined: off). */
+function easeOptions(flags: Map<string, string>): EaseOptions | undefined {
+  const on = flags.get('ease') === 'true' || (flags.get('baselines') ?? '').split(',').includes('ease');
+  if (!on) return undefined;
+  const space = flags.get('ease-space') ?? 'auto';
+  if (space !== 'auto' && space !== 'items' && space !== 'users') throw new Error('--ease-space must be auto, items or users');
+  return { lambda: num(flags, 'ease-lambda', 300), refitEvery: num(flags, 'ease-refit', 5000), history: num(flags, 'ease-history', 30), space };
+}
+
+/** The figures of a report as a text table (results, then comparisons). */
+export function formatTable(report: EvalReport): string {
+  const rows: [string, { hr: number; ndcg: number }][] = [...Object.entries(report.results), ...Object.entries((report.comparisons ?? {}) as Record<string, { hr: number; ndcg: number }>)];
+  const w = Math.max(...rows.map(([n]) => n.length), 6);
+  const lines = [`${'scorer'.padEnd(w)}  HR@${report.k}    NDCG@${report.k}`];
+  for (const [name, m] of rows) lines.push(`${name.padEnd(w)}  ${m.hr.toFixed(4)}  ${m.ndcg.toFixed(4)}`);
+  lines.push(`${report.evaluated ?? '?'} positives scored, ${report.events} events, ${report.wallSeconds.toFixed(1)} s`);
+  return lines.join('\n') + '\n';
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { cmd, flags } = args(argv);
   if (cmd === 'convert') {
     const format = flags.get('format') ?? 'movielens';
     const input = flags.get('in');
     const out = flags.get('out');
-    if (format !== 'movielens' || !input || !out) {
-      process.stderr.write('usage: convert --format movielens --in DIR --out FILE\n');
+    if (!((format === 'movielens' && input) || format === 'shop') || !out) {
+      process.stderr.write('usage: convert --format movielens --in DIR --out FILE | convert --format shop [--seed N] [--users N] [--basket] --out FILE\n');
       return 2;
     }
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -60,10 +104,11 @@ export async function main(argv: string[]): Promise<number> {
       if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n');
       buf = [];
     };
-    const r = convertMovieLens(input, (line) => {
+    const write = (line: string) => {
       buf.push(line);
       if (buf.length >= 5000) flush();
-    });
+    };
+    const r: ConvertResult = format === 'shop' ? convertShop(shopOptions(flags), write) : convertMovieLens(input as string, write);
     flush();
     fs.closeSync(fd);
     process.stdout.write(JSON.stringify({ out, ...r }) + '\n');
@@ -89,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       progress: flags.get('no-progress') !== 'true',
       backend: backend.name,
       learner: learnerOverrides(flags.get('learner')),
+      ease: easeOptions(flags),
     });
     const json = JSON.stringify({ ...report, skippedLines: skipped });
     if (flags.get('out')) {
@@ -96,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, json + '\n');
     }
+    process.stderr.write(formatTable(report));
     process.stdout.write(json + '\n');
     return 0;
   }

@@ -1,6 +1,10 @@
-/** Converts MovieLens (ratings.csv, movies.csv) into event JSONL: ratings as clicks, movies as product_upsert events first. */
+/**
+ * Writes event JSONL for the eval: MovieLens (ratings.csv, movies.csv) as product_upsert events first, then ratings as
+ * clicks; or the synthetic shop (optionally the basket shop).
+ */
 import * as fs from 'fs';
 import * as path from 'path';
+import { generateShop, shopEvents, type ShopOptions } from '../sim/shop';
 
 /** Splits one CSV line, honouring double-quoted fields. */
 export function splitCsvLine(line: string): string[] {
@@ -77,4 +81,35 @@ export function convertMovieLens(dir: string, write: (line: string) => void): Co
     write(JSON.stringify({ eventId: `ml-r-${i + 1}`, type: 'click', userId: `u${r.u}`, itemId: `m${r.m}`, ts: r.ts }));
   });
   return { products, interactions: rows.length, skipped };
+}
+
+/**
+ * The basket shop `convert --format shop --basket` writes (ShopOptions.basketSize and friends): 2,400 items, 2,000
+ * users arriving over 3 days, orders every 3 hours on average, about 45,000 purchases.
+ */
+export const BASKET_SHOP_DEFAULTS: ShopOptions = {
+  categories: 30,
+  itemsPerCategory: 80,
+  users: 2000,
+  basketSize: 3,
+  bundleSize: 8,
+  ordersPerUser: 8,
+  repeatRate: 0.2,
+  styleAffinity: 0.5,
+  bestsellerRate: 0.3,
+  gapMs: 3 * 3600_000,
+  arrivalMs: 3 * 24 * 3600_000,
+};
+
+/**
+ * Writes the synthetic shop (sim/shop.ts `generateShop(o)`) as event JSONL via `write`: every product_upsert first,
+ * then the interactions in ts order, as contract events (the same seed and options give the same lines).
+ */
+export function convertShop(o: ShopOptions, write: (line: string) => void): ConvertResult {
+  const shop = generateShop(o);
+  for (const e of shopEvents(shop)) {
+    const { kind: _kind, ...event } = e;
+    write(JSON.stringify(event));
+  }
+  return { products: shop.products.length, interactions: shop.interactions.length, skipped: 0 };
 }

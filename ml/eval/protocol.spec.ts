@@ -47,4 +47,23 @@ describe('evaluation protocol', () => {
     for (const name of Object.keys(a)) expect(Math.abs(a[name].hr - b[name].hr)).toBeLessThanOrEqual(Math.max(2, 0.01 * n) / n + 1e-12);
     expect(batched.results.knn).toEqual(single.results.knn);
   });
+
+  it('scores the EASE baseline on request, on the same queries, refitting on schedule and reporting its refits', async () => {
+    const shop = generateShop({ seed: 8, categories: 6, itemsPerCategory: 12, users: 80, basketSize: 3, ordersPerUser: 5 });
+    const opts = { stepHours: 6, progress: false, compareBudget: 0, withTeacher: false, withStatic: false, log: () => undefined };
+    const plain = await runEval(shopEvents(shop), opts);
+    const withEase = await runEval(shopEvents(shop), { ...opts, ease: { refitEvery: 100 } });
+    expect(plain.results.easeRecent).toBeUndefined();
+    expect(Object.keys(withEase.results).sort()).toEqual(['cooccur', 'easeRecent', 'knn', 'popular', 'system']);
+    // the other figures do not move
+    for (const name of ['popular', 'cooccur', 'knn']) expect(withEase.results[name]).toEqual(plain.results[name]);
+    const ease = withEase.ease as { refits: number; fits: { positives: number; items: number }[] };
+    const positives = withEase.positives as number;
+    const half = Math.floor(positives / 2);
+    // every refit from the last one at or before the first query on
+    expect(ease.fits.map((f) => f.positives)).toEqual(Array.from({ length: Math.floor(positives / 100) - Math.floor(half / 100) + 1 }, (_, i) => (Math.floor(half / 100) + i) * 100));
+    expect(ease.fits[ease.fits.length - 1].items).toBeLessThanOrEqual(72);
+    // baskets of items that go together: EASE beats popularity
+    expect(withEase.results.easeRecent.hr).toBeGreaterThan(withEase.results.popular.hr);
+  });
 });

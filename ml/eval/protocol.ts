@@ -1,13 +1,15 @@
 /**
  * The evaluation protocol of CONTRACT section 6, in one process: prequential HR@k / NDCG@k of the system (continual
  * student distilled from a teacher) and, on the same events, the popular / cooccur / knn / static baselines, plus the
- * teacher, active-vs-random selection at equal budget and int8-vs-fp32 item vectors.
+ * teacher, active-vs-random selection at equal budget and int8-vs-fp32 item vectors; optionally the EASE baseline
+ * (`easeRecent`).
  */
 import { isPositive, type InteractionEvent, type MlEvent } from '../core/events';
 import { ProgressBar } from '../core/progress';
 import * as tf from '@tensorflow/tfjs';
 import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } from '../core/vectors';
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
+import { EaseBaseline, type EaseOptions } from './ease';
 import { currentBackend } from '../core/backend';
 import { ContinualLearner, type HeldOutSample, type LearnerOptions } from '../train/learner';
 import { FeatureState } from '../features/state';
@@ -32,6 +34,12 @@ export interface EvalOptions {
   batchScoring?: boolean;
   /** Train and score the static model. Default true. */
   withStatic?: boolean;
+  /**
+   * Also score the EASE baseline (`easeRecent`, see eval/ease.ts) on the same queries: true for its defaults (lambda
+   * 300, a refit every 5,000 positives, the last 30 distinct positives), or its options. Default false (off: a refit
+   * inverts an items x items or users x users matrix).
+   */
+  ease?: boolean | EaseOptions;
   /** The backend named in the report. Default: the one selected (core/backend), else tfjs's current one. */
   backend?: string;
   log?: (msg: string) => void;
@@ -145,6 +153,8 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
 
   const totalPositives = events.filter(isPositive).length;
   const half = Math.floor(totalPositives / 2);
+  const ease = o.ease ? new EaseBaseline(popular, { ...(typeof o.ease === 'object' ? o.ease : {}), firstQueryAt: half }) : null;
+  let easeScoreSeconds = 0;
   let seenPositives = 0;
   let window = Number.NaN;
   let steps = 0;
@@ -290,6 +300,11 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       metric('popular').add(popular.top(k, exclude), idx);
       metric('cooccur').add(cooccur.top(recentArr[0], k, exclude), idx);
       metric('knn').add(knn.top(recentArr, k, exclude), idx);
+      if (ease) {
+        const t = performance.now();
+        metric('easeRecent').add(ease.top(features.recentFirst(ie.userId, ease.history), k, exclude), idx);
+        easeScoreSeconds += (performance.now() - t) / 1000;
+      }
       // the models are scored in batches at the end of the window (they change only at steps): same results
       const q = features.exampleFor(ie);
       queue.push({ target: idx, hist: q.hist, ctxKeys: q.ctxKeys, positives: user.positives, excludeSize: user.positives.size });
@@ -301,6 +316,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     popular.add(idx);
     cooccur.add(recentBefore[0], idx);
     knn.add(recentBefore, idx);
+    ease?.add(ie.userId, idx);
     features.apply(ie);
     for (const l of learners) l.addSample(ex);
     if (seenPositives < half) firstHalf.push(ex);
@@ -310,7 +326,9 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   for (const c of vtCache.values()) c.vt.dispose();
   bar.finish(`steps ${steps}`);
   const results: Record<string, Metric> = {};
-  for (const name of ['system', 'popular', 'cooccur', 'knn', 'static']) if (acc[name] || name !== 'static') results[name] = metric(name).metric();
+  for (const name of ['system', 'popular', 'cooccur', 'knn', 'static', 'easeRecent']) {
+    if (acc[name] || (name !== 'static' && name !== 'easeRecent') || (name === 'easeRecent' && ease)) results[name] = metric(name).metric();
+  }
   const comparisons: Record<string, Metric> = {};
   for (const name of ['teacher', 'active', 'random', 'activeTwoTower', 'randomTwoTower', 'fp32', 'int8', 'twoTower', 'memory']) if (acc[name]) comparisons[name] = acc[name].metric();
   const ratio = (a: string, b: string) => {
@@ -328,6 +346,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     ratios: {
       systemOverKnn: ratio('system', 'knn'),
       systemOverStatic: ratio('system', 'static'),
+      ...(ease ? { systemOverEase: ratio('system', 'easeRecent') } : {}),
       studentOverTeacher: ratio('system', 'teacher'),
       activeOverRandom: ratio('active', 'random'),
       activeOverRandomTwoTower: ratio('activeTwoTower', 'randomTwoTower'),
@@ -346,5 +365,19 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     sampleEvery,
     memoryWeight: system.opts.memory ? system.mixer.beta : 0,
     memoryPairs: system.memory.pairs,
+    ...(ease
+      ? {
+          /** The EASE baseline's settings, its refits (size, route, seconds) and the time its lists took. */
+          ease: {
+            lambda: ease.lambda,
+            refitEvery: ease.refitEvery,
+            history: ease.history,
+            refits: ease.fits.length,
+            refitSeconds: ease.fits.reduce((a, f) => a + f.seconds, 0),
+            scoreSeconds: easeScoreSeconds,
+            fits: ease.fits,
+          },
+        }
+      : {}),
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Seeded synthetic shop for tests and benchmarks: products in categories whose titles share category words, and users
  * with a planted category preference who click mostly inside it (optionally drifting to another category at a time).
+ * With `basketSize` the users place orders instead, like shop purchase data: baskets of items that go together,
+ * re-buys, long-tailed history lengths.
  */
 import { Rng } from '../core/rng';
 import type { InteractionEvent, MlEvent, ProductEvent } from '../core/events';
@@ -21,6 +23,36 @@ export interface ShopOptions {
   /** Emit impressions too (exposure, not positives). */
   impressions?: boolean;
   imageDim?: number;
+  /**
+   * Mean lines per order (uniform 1 .. 2 * basketSize - 1). Set (> 0), every user places orders instead of clicking:
+   * each order is a basket of distinct items bought at one timestamp (`purchase` events), drawn from items that go
+   * together: an anchor item (in the preferred category with probability `affinity`, skewed popularity), then items
+   * of its bundle (its group of `bundleSize` in the category) or of the matching bundle of the complementary category
+   * (category c pairs with c xor 1); the lines come in no particular order (shuffled). `clicksPerUser` is then unused.
+   * Default undefined: the click shop above, draw for draw.
+   */
+  basketSize?: number;
+  /** Items per bundle (consecutive item numbers of a category). Default 4; basket shop only. */
+  bundleSize?: number;
+  /** Mean orders per user (exponential, at least 1: a long tail of long histories). Default 8; basket shop only. */
+  ordersPerUser?: number;
+  /** Share of basket lines that re-buy an item the user bought before (when they have one). Default 0.2; basket shop only. */
+  repeatRate?: number;
+  /** Clicks on items of the anchor's category in the minutes before each order. Default 0; basket shop only. */
+  clicksBeforeOrder?: number;
+  /**
+   * Probability that an order's anchor is the user's own style (one bundle index per user, kept across categories: a
+   * taste that links items of different categories through the users, not through the order of their purchases).
+   * Default 0; basket shop only.
+   */
+  styleAffinity?: number;
+  /** Span over which the users' first orders are spread, ms. Default 4 * gapMs; basket shop only. */
+  arrivalMs?: number;
+  /**
+   * Share of basket lines that are one of the shop's bestsellers, whatever the basket (the whole catalog, popularity
+   * falling steeply: the item at rank r drawn with probability ~ the cube of a uniform draw). Default 0; basket shop only.
+   */
+  bestsellerRate?: number;
 }
 
 export interface Shop {
@@ -82,6 +114,10 @@ export function generateShop(o: ShopOptions = {}): Shop {
   const interactions: InteractionEvent[] = [];
   let eid = 0;
   const devices = ['mobile', 'desktop'];
+  if (o.basketSize !== undefined && o.basketSize > 0) {
+    basketUsers(o, rng, { C, per, U, affinity, start, gap, items, preference, interactions });
+    return finish();
+  }
   for (let u = 0; u < U; u++) {
     const userId = `u-${u}`;
     const pref = rng.int(C);
@@ -101,16 +137,92 @@ export function generateShop(o: ShopOptions = {}): Shop {
       interactions.push({ kind: 'interaction', eventId: `e-${++eid}`, type: 'click', userId, itemId, ts, context: { device } });
     }
   }
-  interactions.sort((a, b) => a.ts - b.ts);
-  return {
-    products,
-    interactions,
-    preference,
-    categoryOf,
-    categoryNames,
-    itemsIn: (c) => items[c].slice(),
-    lookAlike: (itemId, c, ts) => product(itemId, c, ts, per + 1),
-  };
+  return finish();
+
+  function finish(): Shop {
+    interactions.sort((a, b) => a.ts - b.ts);
+    return {
+      products,
+      interactions,
+      preference,
+      categoryOf,
+      categoryNames,
+      itemsIn: (c) => items[c].slice(),
+      lookAlike: (itemId, c, ts) => product(itemId, c, ts, per + 1),
+    };
+  }
+}
+
+interface BasketWorld {
+  C: number;
+  per: number;
+  U: number;
+  affinity: number;
+  start: number;
+  gap: number;
+  items: string[][];
+  preference: Map<string, number>;
+  interactions: InteractionEvent[];
+}
+
+/** The basket shop's users (see ShopOptions.basketSize): orders of items that go together, re-buys, clicks before. */
+function basketUsers(o: ShopOptions, rng: Rng, w: BasketWorld): void {
+  const { C, per, U, affinity, start, gap, items, preference, interactions } = w;
+  const basket = o.basketSize as number;
+  const meanOrders = o.ordersPerUser ?? 8;
+  const repeatRate = o.repeatRate ?? 0.2;
+  const clicksBefore = o.clicksBeforeOrder ?? 0;
+  const styleAffinity = o.styleAffinity ?? 0;
+  const arrival = o.arrivalMs ?? gap * 4;
+  const bestsellerRate = o.bestsellerRate ?? 0;
+  const all = items.flat();
+  const bestseller = () => all[Math.min(all.length - 1, Math.floor(all.length * Math.pow(rng.next(), 3)))];
+  const BUNDLE = Math.max(1, Math.floor(o.bundleSize ?? 4));
+  const partner = (c: number) => ((c ^ 1) < C ? c ^ 1 : c);
+  const skewed = () => Math.min(per - 1, Math.floor(per * Math.pow(rng.next(), 2)));
+  const devices = ['mobile', 'desktop'];
+  let eid = 0;
+  for (let u = 0; u < U; u++) {
+    const userId = `u-${u}`;
+    const pref = rng.int(C);
+    preference.set(userId, pref);
+    const device = devices[u % 2];
+    const orders = Math.max(1, Math.round(-Math.log(1 - rng.next()) * meanOrders));
+    const bought: string[] = [];
+    const style = rng.int(Math.ceil(per / BUNDLE)) * BUNDLE;
+    let ts = start + rng.int(arrival);
+    for (let r = 0; r < orders; r++) {
+      ts += 60_000 * (clicksBefore + 1) + rng.int(2 * gap);
+      const c = rng.next() < affinity ? pref : rng.int(C);
+      const anchor = styleAffinity > 0 && rng.next() < styleAffinity ? Math.min(per - 1, style + rng.int(BUNDLE)) : skewed();
+      const bundle = anchor - (anchor % BUNDLE);
+      const size = 1 + rng.int(Math.max(1, Math.round(2 * basket - 1)));
+      const lines: string[] = [];
+      for (let l = 0; l < size; l++) {
+        let itemId: string;
+        if (bought.length > 0 && rng.next() < repeatRate) itemId = bought[rng.int(bought.length)];
+        else if (l === 0) itemId = items[c][anchor];
+        else if (bestsellerRate > 0 && rng.next() < bestsellerRate) itemId = bestseller();
+        else {
+          const cc = rng.next() < 0.5 ? partner(c) : c;
+          itemId = items[cc][Math.min(per - 1, bundle + rng.int(BUNDLE))];
+        }
+        if (!lines.includes(itemId)) lines.push(itemId);
+      }
+      for (let l = lines.length - 1; l > 0; l--) {
+        const j = rng.int(l + 1);
+        [lines[l], lines[j]] = [lines[j], lines[l]];
+      }
+      for (let k = 0; k < clicksBefore; k++) {
+        const itemId = items[c][rng.next() < 0.5 ? anchor : skewed()];
+        interactions.push({ kind: 'interaction', eventId: `e-${++eid}`, type: 'click', userId, itemId, ts: ts - 60_000 * (clicksBefore - k), context: { device } });
+      }
+      for (const itemId of lines) {
+        interactions.push({ kind: 'interaction', eventId: `e-${++eid}`, type: 'purchase', userId, itemId, ts, context: { device } });
+        bought.push(itemId);
+      }
+    }
+  }
 }
 
 /** Products first, then interactions, as one ts-ordered event list. */
