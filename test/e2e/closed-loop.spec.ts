@@ -56,11 +56,7 @@ describe('the closed loop: shoppers, ingestion, training steps and the scoring A
     const expected = runner.stats.impressions + runner.stats.clicks + runner.stats.browseClicks + runner.stats.carts + runner.stats.purchases;
     const stored = await eventually(async () => (await fx.totals()).interactions >= expected, 120_000, 200);
     if (!stored) throw new Error(`stored ${(await fx.totals()).interactions} interactions of ${expected} posted`);
-    const below = await eventually(async () => {
-      const [r] = await fx.query<{ ok: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > (SELECT max(txid) FROM interactions) AS ok`);
-      return r.ok;
-    }, 60_000, 50);
-    if (!below) throw new Error('the stored events stayed above the trainer watermark for 60 s');
+    await fx.waitBelowWatermark();
   };
 
   beforeAll(async () => {

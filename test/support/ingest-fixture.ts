@@ -58,6 +58,18 @@ export class IngestFixture {
     }, timeoutMs, 100);
   }
 
+  /**
+   * Waits until every stored interaction is below the trainer's watermark (another writer on the PostgreSQL cluster can
+   * hold it back for a moment), so a training run started next reads them all; throws after 60 s.
+   */
+  async waitBelowWatermark(): Promise<void> {
+    const settled = await eventually(async () => {
+      const [r] = await this.query<{ ok: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > (SELECT max(txid) FROM interactions) AS ok`);
+      return r.ok;
+    }, 60_000, 50);
+    if (!settled) throw new Error('the stored events stayed above the trainer watermark for 60 s');
+  }
+
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (!this.ds) this.ds = await createDataSource(this.config, { poolSize: 2 }).initialize();
     return this.ds.query(sql, params);

@@ -2,7 +2,6 @@ import type { MlEvent } from '@recsys/ml';
 import { produce } from './events';
 import type { IngestFixture } from './ingest-fixture';
 import { contractJson } from './stored-shop';
-import { eventually } from './test-env';
 
 /**
  * Sends shop events through Kafka as producers do (products keyed by item, interactions by user) and waits until the
@@ -30,10 +29,6 @@ export class ShopSender {
     if (totals.interactions !== this.stored || totals.products !== this.products) {
       throw new Error(`stored ${totals.interactions} interactions and ${totals.products} products, expected ${this.stored} and ${this.products}`);
     }
-    const settled = await eventually(async () => {
-      const [r] = await this.fx.query<{ ok: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > (SELECT max(txid) FROM interactions) AS ok`);
-      return r.ok;
-    }, 60_000, 50);
-    if (!settled) throw new Error('the stored events stayed above the trainer watermark for 60 s');
+    await this.fx.waitBelowWatermark();
   }
 }

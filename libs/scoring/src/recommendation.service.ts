@@ -113,7 +113,8 @@ export class RecommendationService {
     }
     // a shop without positives yet (or fewer popular items than asked for): newest products fill the list, shuffled
     // among the newest so that each gets shown and the first clicks have something to start from
-    const fill = shuffle(this.products.catalog.newest(pool).filter((itemId) => keep(itemId) && !items.some((i) => i.itemId === itemId)));
+    const listed = new Set(items.map((i) => i.itemId));
+    const fill = shuffle(this.products.catalog.newest(pool).filter((itemId) => keep(itemId) && !listed.has(itemId)));
     const base = items.length > 0 ? items[items.length - 1].score : 1 / RRF_K;
     const filled = [...items, ...fill.slice(0, q.k - items.length).map((itemId, j) => ({ itemId, score: (base * (q.k - j)) / (q.k + 1) }))];
     const modelVersion = trending.length > 0 ? TRENDING_FALLBACK : popular.length > 0 ? POPULAR_FALLBACK : NEW_ITEMS_FALLBACK;
