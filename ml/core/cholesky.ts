@@ -177,3 +177,25 @@ export function spdInverse(a: Float64Array, n: number, o: SpdInverseOptions = {}
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) p[i * n + j] = p[j * n + i];
   return p;
 }
+
+/**
+ * Solves a x = b for a symmetric positive definite n x n row-major `a` (overwritten by its Cholesky factor) and
+ * returns x (in `b`, overwritten). For the small systems of local regressions; throws `NotPositiveDefiniteError`.
+ */
+export function spdSolve(a: Float64Array, n: number, b: Float64Array): Float64Array {
+  choleskyInPlace(a, n);
+  // L y = b
+  for (let i = 0; i < n; i++) {
+    const r = i * n;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= a[r + k] * b[k];
+    b[i] = s / a[r + i];
+  }
+  // L^T x = y
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < n; k++) s -= a[k * n + i] * b[k];
+    b[i] = s / a[i * n + i];
+  }
+  return b;
+}

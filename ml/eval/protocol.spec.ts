@@ -14,7 +14,7 @@ describe('evaluation protocol', () => {
     expect(Object.keys(report.results).sort()).toEqual(['cooccur', 'knn', 'popular', 'static', 'system']);
     expect(report.events).toBe(shop.products.length + shop.interactions.length);
     const comparisons = report.comparisons as Record<string, { hr: number }>;
-    expect(Object.keys(comparisons).sort()).toEqual(['active', 'activeTwoTower', 'fp32', 'int8', 'memory', 'random', 'randomTwoTower', 'teacher', 'twoTower']);
+    expect(Object.keys(comparisons).sort()).toEqual(['active', 'activeTwoTower', 'fp32', 'int8', 'memory', 'random', 'randomTwoTower', 'regression', 'teacher', 'twoTower']);
     expect(report.results.system.hr).toBeGreaterThan(report.results.popular.hr);
     expect(report.trainExamplesPerSecond).toBeGreaterThan(0);
   });
@@ -22,7 +22,7 @@ describe('evaluation protocol', () => {
   it('gives identical figures on two runs of the same events, options and backend, and names the backend and its threads', async () => {
     const events = shopEvents(generateShop({ seed: 6, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 }));
     const opts = { stepHours: 1, progress: false, compareBudget: 0.3, sampleEvery: 2, learner: { student: { dim: 16, hidden: 32 }, teacher: { dim: 16, hidden: 32 } }, log: () => undefined };
-    const figures = (r: Awaited<ReturnType<typeof runEval>>) => ({ ...r, wallSeconds: 0, trainExamplesPerSecond: 0 });
+    const figures = (r: Awaited<ReturnType<typeof runEval>>) => ({ ...r, wallSeconds: 0, trainExamplesPerSecond: 0, regressionRefitSeconds: 0 });
     const first = await runEval(events, opts);
     const second = await runEval(events, opts);
     expect(first.evaluated).toBeGreaterThan(50);

@@ -138,8 +138,10 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   let active: ContinualLearner | null = null;
   let random: ContinualLearner | null = null;
   if (compareBudget > 0 && compareBudget < 1) {
-    active = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'active', budget: compareBudget, seed: 2 });
-    random = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'random', budget: compareBudget, seed: 2 });
+    // without the item regression: it counts every sample whatever the selection (as the memory does), so it would be
+    // the same in both, and its refits would double the comparison's cost
+    active = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'active', budget: compareBudget, seed: 2, regression: false });
+    random = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'random', budget: compareBudget, seed: 2, regression: false });
     learners.push(active, random);
   }
   let staticLearner: ContinualLearner | null = null;
@@ -234,7 +236,13 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
           l.memory.boost(q.hist, 1, mem);
           metric('memory').add(topKOfScores(mem, o).map((x) => x.index), q.target);
         }
-        if (l.opts.memory) l.memory.boost(q.hist, l.mixer.beta, scores);
+        if (s.name === 'system' && l.regression) {
+          // the item regression alone
+          const reg = new Float32Array(N);
+          l.regression.boost(q.hist, 1, reg);
+          metric('regression').add(topKOfScores(reg, o).map((x) => x.index), q.target);
+        }
+        l.boostWide(q.hist, scores);
         const top = topKOfScores(scores, o).map((x) => x.index);
         metric(s.name).add(top, q.target);
         if (s.name === 'system' && onSystemQuery) {
@@ -243,7 +251,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
         if (S8) {
           metric('fp32').add(top, q.target);
           const s8 = S8.subarray(i * N, (i + 1) * N);
-          if (l.opts.memory) l.memory.boost(q.hist, l.mixer.beta, s8);
+          l.boostWide(q.hist, s8);
           metric('int8').add(topKOfScores(s8, o).map((x) => x.index), q.target);
         }
       });
@@ -330,7 +338,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     if (acc[name] || (name !== 'static' && name !== 'easeRecent') || (name === 'easeRecent' && ease)) results[name] = metric(name).metric();
   }
   const comparisons: Record<string, Metric> = {};
-  for (const name of ['teacher', 'active', 'random', 'activeTwoTower', 'randomTwoTower', 'fp32', 'int8', 'twoTower', 'memory']) if (acc[name]) comparisons[name] = acc[name].metric();
+  for (const name of ['teacher', 'active', 'random', 'activeTwoTower', 'randomTwoTower', 'fp32', 'int8', 'twoTower', 'memory', 'regression']) if (acc[name]) comparisons[name] = acc[name].metric();
   const ratio = (a: string, b: string) => {
     const x = acc[a]?.metric().hr;
     const y = acc[b]?.metric().hr;
@@ -365,6 +373,11 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     sampleEvery,
     memoryWeight: system.opts.memory ? system.mixer.beta : 0,
     memoryPairs: system.memory.pairs,
+    regressionWeight: system.regression ? system.mixer.gamma : 0,
+    regressionPairs: system.regression?.pairs ?? 0,
+    regressionItems: system.regression?.items ?? 0,
+    regressionRefits: system.regression?.refits ?? 0,
+    regressionRefitSeconds: system.regression?.refitSeconds ?? 0,
     ...(ease
       ? {
           /** The EASE baseline's settings, its refits (size, route, seconds) and the time its lists took. */

@@ -167,10 +167,24 @@ export class TransitionMemory {
 /** The weights of the memory term the mixer chooses from (0: the two-tower alone). */
 export const MIX_BETAS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32] as const;
 
+/** The weights of the item-regression term the mixer chooses from (0: none). */
+export const MIX_GAMMAS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+
+/** A linear wide term the mixer weighs (model/item-regression: r(x) >= 0 for every item it reaches). */
+export interface LinearWideTerm {
+  score(hist: ArrayLike<number>, item: number): number;
+  forEach(hist: ArrayLike<number>, fn: (item: number, r: number) => void): void;
+}
+
 /** A MemoryMixer's whole state (see `MemoryMixer.state`). */
 export interface MixerState {
   beta: number;
-  /** The decayed gain of each beta of MIX_BETAS. */
+  /** The regression term's weight (absent in a state of a mixer without one: 0). */
+  gamma?: number;
+  /**
+   * The decayed gain of each (beta, gamma) of MIX_BETAS x MIX_GAMMAS, beta-major; a state of MIX_BETAS.length gains
+   * (a mixer before the regression term) holds gamma 0's.
+   */
   gain: Float64Array;
   samples: number;
   decay: number;
@@ -178,17 +192,22 @@ export interface MixerState {
 }
 
 /**
- * Chooses beta continually: before a step trains on its window, a few of the window's samples (not yet trained on, so
- * held out) are ranked against the whole catalog under every beta of the grid; each beta keeps an exponentially
- * decayed sum of the reciprocal-rank-style gain 1/log2(rank + 2) of the target (NDCG@k when rank < k), and the best
- * one is used until the next step.
+ * Chooses the weights of the wide terms continually: before a step trains on its window, a few of the window's samples
+ * (not yet trained on, so held out) are ranked against the whole catalog under every (beta, gamma) of the grid, where
+ * the score is s(x) = deep(x) + beta * log(1 + m(x)) + gamma * r(x) (m: the transition memory, r: the item regression);
+ * each pair keeps an exponentially decayed sum of the reciprocal-rank-style gain 1/log2(rank + 2) of the target (NDCG@k
+ * when rank < k), and the best one is used until the next step. Ties go to the smaller beta, then the smaller gamma.
  */
 export class MemoryMixer {
-  readonly gain = new Float64Array(MIX_BETAS.length);
+  readonly gain = new Float64Array(MIX_BETAS.length * MIX_GAMMAS.length);
   samples = 0;
-  /** Work marks per catalog item (1: not rankable, 2: scored by the memory), cleared after each use. */
+  /** Work marks per catalog item (1: not rankable, 2: scored by a wide term), cleared after each use. */
   private skip = new Uint8Array(0);
+  /** Memory and regression scores of the items a wide term reaches, by item (valid while marked 2). */
+  private wideM = new Float64Array(0);
+  private wideR = new Float64Array(0);
   beta: number;
+  gamma = 0;
 
   constructor(
     initialBeta = 1,
@@ -198,9 +217,9 @@ export class MemoryMixer {
     this.beta = initialBeta;
   }
 
-  /** Everything the mixer has learnt: the chosen beta, each beta's decayed gain and the samples observed. */
+  /** Everything the mixer has learnt: the chosen weights, each pair's decayed gain and the samples observed. */
   state(): MixerState {
-    return { beta: this.beta, gain: this.gain.slice(), samples: this.samples, decay: this.decay, k: this.k };
+    return { beta: this.beta, gamma: this.gamma, gain: this.gain.slice(), samples: this.samples, decay: this.decay, k: this.k };
   }
 
   /** A mixer that continues from `s` exactly (the same gains, so the same next choices). */
@@ -213,25 +232,45 @@ export class MemoryMixer {
   /** Puts this mixer back to `s` (its decay and k stay). */
   restore(s: MixerState): void {
     this.beta = s.beta;
-    this.gain.set(s.gain);
+    this.gamma = s.gamma ?? 0;
+    if (s.gain.length === this.gain.length) this.gain.set(s.gain);
+    else {
+      this.gain.fill(0);
+      for (let b = 0; b < MIX_BETAS.length && b < s.gain.length; b++) this.gain[b * MIX_GAMMAS.length] = s.gain[b];
+    }
     this.samples = s.samples;
   }
 
   /**
    * `dots`: the deep scores of every catalog item for this sample's user; `exclude`: items not rankable (the user's
-   * past positives); `allowed`: live items.
+   * past positives); `allowed`: live items; `regression`: the linear wide term (absent: gamma stays 0).
    */
-  observe(dots: Float32Array, hist: ArrayLike<number>, target: number, memory: TransitionMemory, exclude: ReadonlySet<number> | null, allowed: ArrayLike<boolean>): void {
+  observe(
+    dots: Float32Array,
+    hist: ArrayLike<number>,
+    target: number,
+    memory: TransitionMemory,
+    exclude: ReadonlySet<number> | null,
+    allowed: ArrayLike<boolean>,
+    regression?: LinearWideTerm | null,
+  ): void {
     if (target >= dots.length) return;
     const nb = MIX_BETAS.length;
+    const ng = regression ? MIX_GAMMAS.length : 1;
+    const NG = MIX_GAMMAS.length;
     const mt = Math.log1p(memory.score(hist, target));
+    const rt = regression ? regression.score(hist, target) : 0;
     const dt = dots[target];
-    // rank under beta = number of rankable items with a higher score. Items the memory scores (few) are compared under
-    // every beta; for the others the score is the deep one alone, and since the target's threshold dt + beta * mt grows
-    // with beta, each is counted for the betas up to the first threshold it does not pass.
     const n = dots.length;
-    if (this.skip.length < n) this.skip = new Uint8Array(Math.max(n, 2 * this.skip.length));
+    if (this.skip.length < n) {
+      const size = Math.max(n, 2 * this.skip.length);
+      this.skip = new Uint8Array(size);
+      this.wideM = new Float64Array(size);
+      this.wideR = new Float64Array(size);
+    }
     const skip = this.skip;
+    const wm = this.wideM;
+    const wr = this.wideR;
     const marked: number[] = [target];
     skip[target] = 1;
     if (exclude) {
@@ -242,29 +281,67 @@ export class MemoryMixer {
         }
       }
     }
-    const higher = new Int32Array(nb);
+    // the items a wide term scores (few) are compared under every pair of weights
+    const wide: number[] = [];
+    const reach = (x: number): boolean => {
+      if (x >= n || skip[x] === 1) return false;
+      if (skip[x] === 0) {
+        skip[x] = 2;
+        marked.push(x);
+        wm[x] = 0;
+        wr[x] = 0;
+        wide.push(x);
+      }
+      return true;
+    };
     memory.forEach(hist, (x, m) => {
-      if (x >= n || skip[x] === 1) return;
-      skip[x] = 2;
-      marked.push(x);
-      if (!allowed[x]) return;
-      const mx = Math.log1p(m);
-      for (let b = 0; b < nb; b++) if (dots[x] + MIX_BETAS[b] * mx > dt + MIX_BETAS[b] * mt) higher[b]++;
+      if (reach(x)) wm[x] = Math.log1p(m);
     });
-    const thr = new Float64Array(nb);
-    for (let b = 0; b < nb; b++) thr[b] = dt + MIX_BETAS[b] * mt;
+    regression?.forEach(hist, (x, r) => {
+      if (reach(x)) wr[x] = r;
+    });
+    const higher = new Int32Array(nb * NG);
+    for (const x of wide) {
+      if (!allowed[x]) continue;
+      const dx = dots[x];
+      for (let b = 0; b < nb; b++) {
+        const base = dx + MIX_BETAS[b] * wm[x] - dt - MIX_BETAS[b] * mt;
+        for (let g = 0; g < ng; g++) if (base + MIX_GAMMAS[g] * (wr[x] - rt) > 0) higher[b * NG + g]++;
+      }
+    }
+    // the others score deep(x) alone: against the target's threshold dt + beta * mt + gamma * rt (>= dt), counted by
+    // binary search in the sorted deep scores above dt
+    const above: number[] = [];
     for (let x = 0; x < n; x++) {
       const dx = dots[x];
-      if (dx <= thr[0] || skip[x] !== 0 || !allowed[x]) continue;
-      for (let b = 0; b < nb && dx > thr[b]; b++) higher[b]++;
+      if (dx <= dt || skip[x] !== 0 || !allowed[x]) continue;
+      above.push(dx);
     }
+    const sorted = Float64Array.from(above).sort();
+    const countAbove = (thr: number): number => {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] > thr) hi = mid;
+        else lo = mid + 1;
+      }
+      return sorted.length - lo;
+    };
+    for (let b = 0; b < nb; b++) for (let g = 0; g < ng; g++) higher[b * NG + g] += countAbove(dt + MIX_BETAS[b] * mt + MIX_GAMMAS[g] * rt);
     for (const x of marked) skip[x] = 0;
-    for (let b = 0; b < MIX_BETAS.length; b++) {
-      this.gain[b] = this.decay * this.gain[b] + (higher[b] < this.k ? 1 / Math.log2(higher[b] + 2) : 0);
+    for (let b = 0; b < nb; b++) {
+      for (let g = 0; g < ng; g++) {
+        const c = b * NG + g;
+        this.gain[c] = this.decay * this.gain[c] + (higher[c] < this.k ? 1 / Math.log2(higher[c] + 2) : 0);
+      }
     }
     this.samples++;
     let best = 0;
-    for (let b = 1; b < MIX_BETAS.length; b++) if (this.gain[b] > this.gain[best]) best = b;
-    if (this.samples >= 20) this.beta = MIX_BETAS[best];
+    for (let c = 1; c < this.gain.length; c++) if (this.gain[c] > this.gain[best]) best = c;
+    if (this.samples >= 20) {
+      this.beta = MIX_BETAS[Math.floor(best / NG)];
+      this.gamma = MIX_GAMMAS[best % NG];
+    }
   }
 }

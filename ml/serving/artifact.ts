@@ -16,6 +16,7 @@ import { decodeBundle, encodeBundle } from '../core/bundle';
 import type { TowerConfig } from '../model/config';
 import type { ParamName } from '../model/forward';
 import type { TwoTowerModel } from '../model/two-tower';
+import type { ItemRegression } from '../model/item-regression';
 import type { TransitionMemory, TransitionState } from '../model/transitions';
 import { buildCandidateIndex, type CandidateIndexOptions, type CandidateIndexState } from './candidate-index';
 import { VectorRows, type StoredRows, type VectorPrecision } from './vector-rows';
@@ -73,6 +74,8 @@ export interface ArtifactMemory {
   beta: number;
   /** Successors kept per item (the strongest); default 100. */
   maxNeighbours?: number;
+  /** The item regression (the second wide half) and its weight gamma; default none. */
+  regression?: { table: Pick<ItemRegression, 'servingState'>; gamma: number; maxNeighbours?: number } | null;
 }
 
 export interface ArtifactBuildOptions {
@@ -110,6 +113,8 @@ export interface ArtifactTree {
   /** The towers' dense weights (user and item tower; imgProj when imageDim > 0). */
   dense: Partial<Record<ParamName, { shape: number[]; value: Float32Array }>>;
   memory?: TransitionState & { beta: number };
+  /** The item regression's weights (each item's strongest, read over `window` recent items) and its weight gamma. */
+  regression?: TransitionState & { gamma: number };
   index?: CandidateIndexState;
 }
 
@@ -194,6 +199,9 @@ export function buildArtifact(
     ctxRows: cs.data,
     dense,
     ...(memory ? { memory: { ...memory.memory.servingState(memory.maxNeighbours ?? 100), beta: memory.beta } } : {}),
+    ...(memory?.regression && memory.regression.gamma !== 0
+      ? { regression: { ...memory.regression.table.servingState(memory.regression.maxNeighbours ?? 0), gamma: memory.regression.gamma } }
+      : {}),
     ...(buildIndex ? { index: buildCandidateIndex(vectors, D, n, o.index || {}) } : {}),
   };
 }

@@ -41,15 +41,23 @@ let small: Trained;
 beforeAll(async () => {
   await selectBackend('wasm', () => undefined);
   small = train(generateShop({ seed: 42, categories: 6, itemsPerCategory: 20, users: 120, clicksPerUser: 16 }), 42);
-  // a memory weight the mix could have chosen, so the memory's part of the score is exercised
+  // weights the mix could have chosen, so the memory's and the regression's parts of the score are exercised
   small.learner.mixer.beta = 2;
+  small.learner.mixer.gamma = 4;
+  expect(small.learner.regression?.pairs).toBeGreaterThan(0);
 });
 
 describe('serving model built from the learner', () => {
   it('recommends exactly the learner top-10 for every user with fp32 vectors and the whole memory', () => {
     const { learner } = small;
-    const serving = ServingModel.fromModel(learner.student, 'fp32', {}, { memory: learner.memory, beta: learner.mixer.beta, maxNeighbours: 0 }, { vectors: learner.itemVectors().vectors });
+    const serving = ServingModel.fromModel(learner.student, 'fp32', {}, learner.wideHalves(0), { vectors: learner.itemVectors().vectors });
+    expect(serving.memoryWeight).toBe(2);
+    expect(serving.regressionWeight).toBe(4);
     for (const user of small.shop.preference.keys()) expect(servingTop(small, serving, user)).toEqual(learnerTop(small, user));
+    // and through a saved artifact
+    const loaded = ServingModel.load(serving.save());
+    expect(loaded.regressionWeight).toBe(4);
+    for (const user of small.shop.preference.keys()) expect(servingTop(small, loaded, user)).toEqual(learnerTop(small, user));
     // its user vector is the model's own, bit for bit
     const hist = small.features.recentFirst('u-3');
     expect(Array.from(serving.userVector(ids(small, hist), { ts: 0 }))).toEqual(Array.from(learner.student.userVector(hist, contextKeys(0, undefined))));
@@ -57,7 +65,7 @@ describe('serving model built from the learner', () => {
 
   it('scores given items exactly as the whole-catalog scores do, and none it does not know or that were deleted', () => {
     const { learner } = small;
-    const serving = ServingModel.fromModel(learner.student, 'int8', {}, { memory: learner.memory, beta: learner.mixer.beta }, { vectors: learner.itemVectors().vectors });
+    const serving = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves(), { vectors: learner.itemVectors().vectors });
     for (const user of ['u-3', 'u-17', 'u-40']) {
       const hist = ids(small, small.features.recentFirst(user));
       const all = serving.scores(hist, { ts: 0 });
@@ -71,7 +79,7 @@ describe('serving model built from the learner', () => {
 
   it('gives the exact answer through its candidate index when every list is probed, and most of it from a few lists', () => {
     const { learner } = small;
-    const memory = { memory: learner.memory, beta: learner.mixer.beta };
+    const memory = learner.wideHalves();
     const serving = ServingModel.fromModel(learner.student, 'int8', {}, memory, { forceIndex: true, index: { lists: 12 } });
     expect(serving.hasIndex).toBe(true);
     let overlap = 0;
@@ -95,7 +103,7 @@ describe('serving model built from the learner', () => {
     const full = learner.memory.servingState(0).to.length;
     const capped = learner.memory.servingState(100).to.length;
     expect(capped).toBeLessThan(full);
-    const serving = ServingModel.fromModel(learner.student, 'int8', {}, { memory: learner.memory, beta: learner.mixer.beta, maxNeighbours: 100 });
+    const serving = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves(100));
     let overlap = 0;
     const users = Array.from(big.shop.preference.keys());
     for (const user of users) {
@@ -111,7 +119,7 @@ describe('serving model built from the learner', () => {
   it('evaluates held-out samples as the protocol ranks them, with the learner figures for the same model', () => {
     const t = small;
     const { learner, features } = t;
-    const serving = ServingModel.fromModel(learner.student, 'fp32', {}, { memory: learner.memory, beta: learner.mixer.beta, maxNeighbours: 0 }, { vectors: learner.itemVectors().vectors });
+    const serving = ServingModel.fromModel(learner.student, 'fp32', {}, learner.wideHalves(0), { vectors: learner.itemVectors().vectors });
     // each user's most recent positive, held out of the history and the seen set
     const samples: HeldOutSample[] = [];
     const acc = new HeldOutAccumulator();
@@ -140,7 +148,7 @@ describe('serving artifact', () => {
     const { learner } = small;
     const meta = { modelVersion: 'm-2', parentVersion: 'm-1', cursor: { interactions: 1234, products: '0/2a' }, metrics: { hr: 0.31, ndcg: 0.17, loss: 4.2 } };
     for (const precision of ['fp32', 'int8'] as const) {
-      const built = ServingModel.fromModel(learner.student, precision, meta, { memory: learner.memory, beta: learner.mixer.beta });
+      const built = ServingModel.fromModel(learner.student, precision, meta, learner.wideHalves());
       const bytes = built.save();
       const loaded = ServingModel.load(bytes);
       expect(loaded.meta).toEqual(built.meta);
@@ -182,7 +190,7 @@ describe('serving artifact', () => {
 describe('products that arrive after the build', () => {
   it('ranks a new look-alike product near its look-alikes through the serving model alone, and not once deleted', () => {
     const { shop, learner } = small;
-    const serving = ServingModel.fromModel(learner.student, 'int8', {}, { memory: learner.memory, beta: learner.mixer.beta });
+    const serving = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves());
     const cat = 2;
     const idx = serving.addProduct(shop.lookAlike('sku-new', cat, Date.UTC(2026, 1, 1))) as number;
     expect(idx).toBe(small.features.catalog.size);

@@ -1,7 +1,8 @@
 /**
  * The serving model the scoring API holds: loaded from an artifact by parsing (no tower forward, no tfjs), it computes
  * a user vector from recent item ids, ranks with the student's full score
- *   s(x) = [u, 1] . [v_x, b_x] + beta * log(1 + m(x))   (m: the transition memory's score)
+ *   s(x) = [u, 1] . [v_x, b_x] + beta * log(1 + m(x)) + gamma * r(x)
+ * (m: the transition memory's score, r: the item regression's)
  * through the candidate index on a large catalog, embeds products that arrive after the build, and evaluates itself
  * on held-out samples exactly as the evaluation protocol ranks.
  */
@@ -96,6 +97,11 @@ export class ServingModel {
   private readonly embedder: ContentEmbedder;
   private readonly successors: SuccessorTable | null;
   private readonly beta: number;
+  private readonly regression: SuccessorTable | null;
+  private readonly gamma: number;
+  /** Memory and regression scores of the items the wide terms reach (valid while marked 2). */
+  private wideM = new Float64Array(0);
+  private wideR = new Float64Array(0);
   private readonly candidates: CandidateIndex | null;
   /** Work marks per item (1: excluded, 2: scored by the memory), cleared after each request. */
   private marks = new Uint8Array(0);
@@ -113,6 +119,8 @@ export class ServingModel {
     this.embedder = new ContentEmbedder(t.config, t.content.keys, this.contentRows, (n) => this.param(n));
     this.successors = t.memory ? SuccessorTable.fromState(t.memory) : null;
     this.beta = t.memory?.beta ?? 0;
+    this.regression = t.regression ? SuccessorTable.fromState(t.regression) : null;
+    this.gamma = t.regression?.gamma ?? 0;
     this.candidates = t.index ? new CandidateIndex(t.index) : null;
   }
 
@@ -194,6 +202,11 @@ export class ServingModel {
     return this.beta;
   }
 
+  /** The item regression's weight gamma (0 without one). */
+  get regressionWeight(): number {
+    return this.gamma;
+  }
+
   /** Bytes held by the item vectors, item inputs, content rows, memory and index (the bulk of the process's model memory). */
   get bytes(): number {
     const idx = this.t.index;
@@ -203,6 +216,7 @@ export class ServingModel {
       this.t.content.keys.byteLength +
       this.contentRows.bytes +
       (this.successors?.bytes ?? 0) +
+      (this.regression?.bytes ?? 0) +
       (idx ? idx.centroids.byteLength + idx.members.byteLength + idx.offsets.byteLength : 0)
     );
   }
@@ -262,7 +276,7 @@ export class ServingModel {
     return this.userVectorOf(this.indices(recentItemIds), context);
   }
 
-  /** Full scores of every known item for a user (two-tower + beta * log(1 + memory)). */
+  /** Full scores of every known item for a user (two-tower + beta * log(1 + memory) + gamma * regression). */
   private scoreAll(u: Float32Array, hist: readonly number[]): Float32Array {
     const scores = new Float32Array(this.size);
     this.vectors.dotAll(u, scores);
@@ -272,7 +286,18 @@ export class ServingModel {
         if (x < scores.length) scores[x] += beta * Math.log1p(m);
       });
     }
+    if (this.regression && this.gamma !== 0) {
+      const gamma = this.gamma;
+      this.regression.forEach(hist, (x, r) => {
+        if (x < scores.length) scores[x] += gamma * r;
+      });
+    }
     return scores;
+  }
+
+  /** The full score of item i from its dot product and wide scores, rounded as scoreAll rounds (float32 after each term). */
+  private full(dot: number, m: number, r: number): number {
+    return Math.fround(Math.fround(Math.fround(dot) + this.beta * Math.log1p(m)) + this.gamma * r);
   }
 
   /** Full scores of every known item for a user from their recent item ids (most recent first), by item index. */
@@ -290,13 +315,12 @@ export class ServingModel {
     const u = this.userVectorOf(hist, context);
     const memory = new Map<number, number>();
     if (this.successors && this.beta !== 0) this.successors.forEach(hist, (x, m) => memory.set(x, m));
+    const regression = new Map<number, number>();
+    if (this.regression && this.gamma !== 0) this.regression.forEach(hist, (x, r) => regression.set(x, r));
     return itemIds.map((id) => {
       const i = this.index.get(id);
       if (i === undefined || this.active[i] !== 1) return undefined;
-      // rounded as scores() rounds: the dot product stored at float32, then the memory term added
-      const dot = Math.fround(this.vectors.dot(u, i));
-      const m = memory.get(i);
-      return m === undefined ? dot : Math.fround(dot + this.beta * Math.log1p(m));
+      return this.full(this.vectors.dot(u, i), memory.get(i) ?? 0, regression.get(i) ?? 0);
     });
   }
 
@@ -338,15 +362,32 @@ export class ServingModel {
       if (marks[i] === 0) marked.push(i);
       marks[i] = 1;
     }
-    const memItems: number[] = [];
-    const memScores: number[] = [];
-    if (this.successors && this.beta !== 0) {
-      this.successors.forEach(hist, (x, m) => {
-        if (x >= n || marks[x] !== 0) return;
+    if (this.wideM.length < n) {
+      this.wideM = new Float64Array(this.marks.length);
+      this.wideR = new Float64Array(this.marks.length);
+    }
+    const wm = this.wideM;
+    const wr = this.wideR;
+    const wideItems: number[] = [];
+    const reach = (x: number): boolean => {
+      if (x >= n || marks[x] === 1) return false;
+      if (marks[x] === 0) {
         marks[x] = 2;
         marked.push(x);
-        memItems.push(x);
-        memScores.push(m);
+        wideItems.push(x);
+        wm[x] = 0;
+        wr[x] = 0;
+      }
+      return true;
+    };
+    if (this.successors && this.beta !== 0) {
+      this.successors.forEach(hist, (x, m) => {
+        if (reach(x)) wm[x] = m;
+      });
+    }
+    if (this.regression && this.gamma !== 0) {
+      this.regression.forEach(hist, (x, r) => {
+        if (reach(x)) wr[x] = r;
       });
     }
     const active = this.active;
@@ -359,11 +400,7 @@ export class ServingModel {
     if (deep.size < k) return null;
     const top = new TopKHeap(k);
     for (let t = 0; t < deep.size; t++) top.push(deep.idx[t], deep.val[t]);
-    const beta = this.beta;
-    for (let t = 0; t < memItems.length; t++) {
-      const x = memItems[t];
-      if (active[x] === 1) top.push(x, Math.fround(vectors.dot(u, x) + beta * Math.log1p(memScores[t])));
-    }
+    for (const x of wideItems) if (active[x] === 1) top.push(x, this.full(vectors.dot(u, x), wm[x], wr[x]));
     return top.result().map((r) => ({ itemId: this.itemIds[r.index], score: r.score }));
   }
 

@@ -54,7 +54,7 @@ function bytes(learner: ContinualLearner, features: FeatureState): Buffer {
 
 /** The serving artifact of a learner, built at a fixed time. */
 function artifact(learner: ContinualLearner): Buffer {
-  const memory = { memory: learner.memory, beta: learner.mixer.beta };
+  const memory = learner.wideHalves();
   return ServingModel.fromModel(learner.student, 'int8', { createdAt: '2026-01-01T00:00:00.000Z' }, memory, { vectors: learner.itemVectors().vectors }).save();
 }
 

@@ -145,7 +145,7 @@ describe('continual learner', () => {
       learner.student,
       'fp32',
       {},
-      { memory: learner.memory, beta: learner.mixer.beta, maxNeighbours: 1_000_000 },
+      learner.wideHalves(1_000_000),
       { vectors: learner.itemVectors().vectors },
     );
     const samples: HeldOutSample[] = [];

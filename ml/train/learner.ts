@@ -13,6 +13,7 @@ import { dotAll, topKOfScores, type TopKOptions } from '../core/vectors';
 import type { Catalog } from '../features/catalog';
 import type { TrainExample } from '../features/example';
 import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
+import { ItemRegression, type RegressionOptions, type RegressionState } from '../model/item-regression';
 import { MemoryMixer, TransitionMemory, type MixerState, type TransitionState } from '../model/transitions';
 import { TwoTowerModel, type Distiller, type TwoTowerState } from '../model/two-tower';
 import { selectSamples, type SelectionMode } from './active';
@@ -49,8 +50,18 @@ export interface LearnerOptions {
   memoryReverse?: number;
   /** Exponent of the memory's popularity discount of a candidate (n_x^-memoryPopularity). Default 0.3. */
   memoryPopularity?: number;
+  /**
+   * The item regression (the student's second wide half, model/item-regression: a closed-form item-to-item model refit
+   * at steps): its options, or false for none. Default on with REGRESSION_DEFAULTS.
+   */
+  regression?: Partial<RegressionOptions> | boolean;
   /** Held-out window samples ranked per step to choose the memory weight. Default 4. */
   mixSamples?: number;
+  /**
+   * A step whose window holds fewer than `mixSamples` samples ranks them only when this many steps passed since the
+   * mixer last ranked (ranking costs every item's vector: tiny windows need not pay it at every step). Default 8.
+   */
+  mixEvery?: number;
   /** Seed of the learner's random draws (negatives, replay, selection, shuffles). Default 1. */
   seed?: number;
 }
@@ -91,7 +102,9 @@ export const LEARNER_DEFAULTS = {
   memory: true,
   memoryReverse: 0.5,
   memoryPopularity: 0.3,
+  regression: true as Partial<RegressionOptions> | boolean,
   mixSamples: 4,
+  mixEvery: 8,
   selection: 'all' as SelectionMode,
   budget: 0.3,
   seed: 1,
@@ -109,11 +122,15 @@ export interface LearnerState {
   student: TwoTowerState;
   teacher: TwoTowerState | null;
   memory: TransitionState;
+  /** The item regression's state; null without one (absent in a state of a learner before it). */
+  regression?: RegressionState | null;
   mixer: MixerState;
   reservoir: ReservoirState;
   /** The learner's random generator (Rng.state). */
   rng: number;
   steps: number;
+  /** Steps since the mixer last ranked held-out samples (absent in a state before `mixEvery`: 0). */
+  sinceMix?: number;
   /** Samples added since the last accepted step (trained on at the next one). */
   pending: TrainExample[];
   /** Samples the teacher has not stepped on yet. */
@@ -149,12 +166,15 @@ export class ContinualLearner {
   private teacherPending: TrainExample[] = [];
   private readonly reservoir: ReplayReservoir;
   private steps = 0;
+  private sinceMix = 0;
   private readonly rng: Rng;
   private readonly sampler: NegativeSampler;
   private readonly vectorCache: ItemVectorCache;
   private readonly teacherVectorCache: ItemVectorCache | null;
   /** The student's wide half: item -> item transitions, learned at each step; and the weight it is mixed in with. */
   readonly memory: TransitionMemory;
+  /** The second wide half: a closed-form item-to-item regression refit at steps (null when off). */
+  readonly regression: ItemRegression | null;
   readonly mixer = new MemoryMixer();
   /** Examples trained by the student and seconds spent doing so (throughput; not part of the state). */
   trainedExamples = 0;
@@ -177,17 +197,20 @@ export class ContinualLearner {
       this.student = TwoTowerModel.fromState(from.student, catalog);
       this.teacher = from.teacher ? TwoTowerModel.fromState(from.teacher, catalog) : null;
       this.memory = TransitionMemory.fromState(from.memory);
+      this.regression = from.regression ? ItemRegression.fromState(from.regression) : null;
       this.mixer.restore(from.mixer);
       this.reservoir = ReplayReservoir.fromState(from.reservoir);
       this.rng = new Rng(o.seed);
       this.rng.state = from.rng;
       this.steps = from.steps;
+      this.sinceMix = from.sinceMix ?? 0;
       this.pending = from.pending.slice();
       this.teacherPending = from.teacherPending.slice();
     } else {
       this.student = new TwoTowerModel(studentConfig({ imageDim, ...o.student }), catalog);
       this.teacher = o.teacher === false || o.teacher === undefined ? null : new TwoTowerModel(teacherConfig({ imageDim, ...o.teacher }), catalog);
       this.memory = new TransitionMemory(10, 200, o.memoryReverse, o.memoryPopularity);
+      this.regression = o.regression === false ? null : new ItemRegression(o.regression === true || o.regression === undefined ? {} : o.regression);
       this.reservoir = new ReplayReservoir(o.replaySize);
       this.rng = new Rng(o.seed);
     }
@@ -209,10 +232,12 @@ export class ContinualLearner {
       student: this.student.state(),
       teacher: this.teacher ? this.teacher.state() : null,
       memory: this.memory.state(),
+      regression: this.regression ? this.regression.state() : null,
       mixer: this.mixer.state(),
       reservoir: this.reservoir.state(),
       rng: this.rng.state,
       steps: this.steps,
+      sinceMix: this.sinceMix,
       pending: this.pending.slice(),
       teacherPending: this.teacherPending.slice(),
     };
@@ -307,7 +332,7 @@ export class ContinualLearner {
       report.skipped = true;
       return report;
     }
-    const before = { rng: this.rng.state, steps: this.steps, mixer: this.mixer.state() };
+    const before = { rng: this.rng.state, steps: this.steps, mixer: this.mixer.state(), sinceMix: this.sinceMix };
     this.sampler.rebuild();
     this.steps++;
     // teacher: trains less often, on everything since its last step; committed with the student's step
@@ -356,7 +381,13 @@ export class ContinualLearner {
     const holdout = this.opts.memory && pool.length > 400 ? 32 : 0;
     const ts = Date.now();
     this.student.begin();
-    if (this.opts.memory && holdout === 0) this.observeMixer(pool, this.opts.mixSamples);
+    if (this.opts.memory && holdout === 0) {
+      const mixSamples = this.opts.mixSamples;
+      if (pool.length >= mixSamples || this.sinceMix + 1 >= (this.opts.mixEvery ?? 1)) {
+        this.observeMixer(pool, mixSamples);
+        this.sinceMix = 0;
+      } else this.sinceMix++;
+    }
     const r = this.trainModel(this.student, this.stepSet(selected), this.distiller ?? undefined, lrScale);
     this.trainedExamples += r.n;
     report.examples = r.n;
@@ -366,6 +397,7 @@ export class ContinualLearner {
       if (teacherOpen && this.teacher) this.teacher.rollback();
       this.rng.state = before.rng;
       this.steps = before.steps;
+      this.sinceMix = before.sinceMix;
       this.mixer.restore(before.mixer);
       // the cache holds vectors of the weights now restored, or is stale: either is right
       this.teacherVectorCache?.invalidate();
@@ -379,11 +411,12 @@ export class ContinualLearner {
     let learnt = 0;
     if (holdout > 0) {
       learnt = pool.length - holdout;
-      for (const ex of pool.slice(0, learnt)) this.memory.learn(ex.hist, ex.target);
+      this.learnWide(pool.slice(0, learnt));
       this.vectorCache.invalidate();
       this.observeMixer(pool.slice(learnt), holdout);
+      this.sinceMix = 0;
     }
-    if (this.opts.memory) for (const ex of pool.slice(learnt)) this.memory.learn(ex.hist, ex.target);
+    this.learnWide(pool.slice(learnt));
     this.student.commit();
     if (teacherOpen && this.teacher) {
       this.teacher.commit();
@@ -396,6 +429,15 @@ export class ContinualLearner {
     if (holdout === 0) this.vectorCache.invalidate();
     report.seconds = (Date.now() - t0) / 1000;
     return report;
+  }
+
+  /** The wide halves learn samples: the memory counts them, the regression counts them and refits when due. */
+  private learnWide(samples: readonly TrainExample[]): void {
+    if (this.opts.memory) for (const ex of samples) this.memory.learn(ex.hist, ex.target);
+    if (this.regression) {
+      for (const ex of samples) this.regression.learn(ex.hist, ex.target);
+      this.regression.maybeRefit();
+    }
   }
 
   /**
@@ -422,16 +464,44 @@ export class ContinualLearner {
     const dots = new Float32Array(N);
     picks.forEach((ex, i) => {
       for (let x = 0; x < N; x++) dots[x] = S[x * P + i];
-      this.mixer.observe(dots, ex.hist, ex.target, this.memory, new Set(ex.hist), allowed);
+      this.mixer.observe(dots, ex.hist, ex.target, this.memory, new Set(ex.hist), allowed, this.regression);
     });
   }
 
-  /** Student scores of every catalog item for a user: two-tower dot product + beta * log(1 + memory score). */
+  /**
+   * Student scores of every catalog item for a user: two-tower dot product + beta * log(1 + memory score) + gamma *
+   * regression score.
+   */
   scoreAll(hist: ArrayLike<number>, ctxKeys: readonly number[]): Float32Array {
     const v = this.itemVectors();
     const scores = dotAll(this.student.userVector(hist, ctxKeys), v.vectors, v.dim);
-    if (this.opts.memory) this.memory.boost(hist, this.mixer.beta, scores);
+    this.boostWide(hist, scores);
     return scores;
+  }
+
+  /**
+   * The wide halves and their weights as an artifact ships them (serving/artifact ArtifactMemory): the transition
+   * memory with beta, the item regression with gamma (null when off); `maxNeighbours` per item of each (default: the
+   * artifact's bound for the memory, all of the regression's).
+   */
+  wideHalves(maxNeighbours?: number): {
+    memory: TransitionMemory;
+    beta: number;
+    maxNeighbours?: number;
+    regression: { table: ItemRegression; gamma: number; maxNeighbours?: number } | null;
+  } {
+    return {
+      memory: this.memory,
+      beta: this.mixer.beta,
+      ...(maxNeighbours !== undefined ? { maxNeighbours } : {}),
+      regression: this.regression ? { table: this.regression, gamma: this.mixer.gamma, ...(maxNeighbours !== undefined ? { maxNeighbours } : {}) } : null,
+    };
+  }
+
+  /** Adds the wide halves' terms to a user's two-tower scores (the student's full score). */
+  boostWide(hist: ArrayLike<number>, scores: Float32Array | Float64Array): void {
+    if (this.opts.memory) this.memory.boost(hist, this.mixer.beta, scores);
+    this.regression?.boost(hist, this.mixer.gamma, scores);
   }
 
   /** Top-k catalog indices for a user (recent positives most recent first). */
@@ -460,8 +530,11 @@ export class ContinualLearner {
     return this.vectorCache.current();
   }
 
-  /** Teacher item vectors (its last step), for evaluating the teacher itself. */
+  /**
+   * Teacher item vectors as of its last step (items added since computed from their content with the same weights),
+   * for evaluating the teacher itself: recomputed in whole only after a teacher step (every `teacherEvery` steps).
+   */
   teacherItemVectors(): { vectors: Float32Array; dim: number } | null {
-    return this.teacherVectorCache ? this.teacherVectorCache.exact() : null;
+    return this.teacherVectorCache ? this.teacherVectorCache.current() : null;
   }
 }

@@ -147,7 +147,7 @@ function synthetic100k(): { figures: Record<string, unknown>; bytes: Buffer } {
   const trainSeconds = (Date.now() - t0) / 1000;
   process.stderr.write(`[model bench] 100k catalog trained in ${trainSeconds} s\n`);
   const vectors = learner.itemVectors().vectors;
-  const memory = { memory: learner.memory, beta: learner.mixer.beta };
+  const memory = learner.wideHalves();
   const t1 = Date.now();
   const serving = ServingModel.fromModel(learner.student, 'int8', { modelVersion: 'bench' }, memory, { vectors });
   const buildSeconds = (Date.now() - t1) / 1000;
@@ -258,7 +258,7 @@ function movieLensRecall(events: readonly MlEvent[]): Record<string, unknown> {
   const features = new FeatureState();
   const learner = new ContinualLearner(features.catalog, { teacher: false });
   feedEvents(features, [learner], events, WEEK_MS);
-  const serving = ServingModel.fromModel(learner.student, 'int8', {}, { memory: learner.memory, beta: learner.mixer.beta }, { vectors: learner.itemVectors().vectors, forceIndex: true });
+  const serving = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves(), { vectors: learner.itemVectors().vectors, forceIndex: true });
   const queries = queriesOf(features, features.users.keys());
   return {
     movieLensItems: features.catalog.size,

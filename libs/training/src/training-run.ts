@@ -261,7 +261,7 @@ export async function runTraining(spec: TrainingSpec, reader: StoredEventsReader
   if (r.accepted) {
     const vectors = learner.itemVectors().vectors.slice();
     if (spec.fault === 'nan-weights') vectors[0] = Number.NaN;
-    serving = ServingModel.fromModel(learner.student, 'int8', { modelVersion: spec.candidate, parentVersion: spec.kind === 'full' ? null : spec.base, cursor: { ...cursor } }, { memory: learner.memory, beta: learner.mixer.beta }, { vectors });
+    serving = ServingModel.fromModel(learner.student, 'int8', { modelVersion: spec.candidate, parentVersion: spec.kind === 'full' ? null : spec.base, cursor: { ...cursor } }, learner.wideHalves(), { vectors });
     // the learner's float vectors carry every weight's effect (int8 storage would hide a NaN as a zero code)
     for (let i = 0; i < vectors.length && finite; i++) if (!Number.isFinite(vectors[i])) finite = false;
     const v = serving.itemVectors();

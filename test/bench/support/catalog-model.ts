@@ -77,7 +77,7 @@ export async function buildCatalogModels(o: CatalogModelOptions = {}): Promise<C
     trainMs += Date.now() - t;
     t = Date.now();
     const version = `v${v + 1}`;
-    const serving = ServingModel.fromModel(learner.student, 'int8', { modelVersion: version }, { memory: learner.memory, beta: learner.mixer.beta }, { vectors: learner.itemVectors().vectors });
+    const serving = ServingModel.fromModel(learner.student, 'int8', { modelVersion: version }, learner.wideHalves(), { vectors: learner.itemVectors().vectors });
     versions.push({ version, bytes: serving.save() });
     buildMs += Date.now() - t;
   }
