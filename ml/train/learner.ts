@@ -55,10 +55,10 @@ export interface LearnerOptions {
    * at steps): its options, or false for none. Default on with REGRESSION_DEFAULTS.
    */
   regression?: Partial<RegressionOptions> | boolean;
-  /** Held-out window samples ranked per step to choose the memory weight. Default 4. */
+  /** Held-out window samples ranked per step (at most) to choose the wide halves' weights. Default 32. */
   mixSamples?: number;
   /**
-   * A step whose window holds fewer than `mixSamples` samples ranks them only when this many steps passed since the
+   * A step whose window holds fewer than MIX_MIN_WINDOW samples ranks them only when this many steps passed since the
    * mixer last ranked (ranking costs every item's vector: tiny windows need not pay it at every step). Default 8.
    */
   mixEvery?: number;
@@ -93,6 +93,9 @@ export interface StepOptions {
   maxExamples?: number;
 }
 
+/** A window of at least this many samples always has them ranked for the mixer (see `mixEvery`). */
+export const MIX_MIN_WINDOW = 4;
+
 export const LEARNER_DEFAULTS = {
   teacherEvery: 4,
   replaySize: 20_000,
@@ -103,7 +106,7 @@ export const LEARNER_DEFAULTS = {
   memoryReverse: 0.5,
   memoryPopularity: 0.3,
   regression: true as Partial<RegressionOptions> | boolean,
-  mixSamples: 4,
+  mixSamples: 32,
   mixEvery: 8,
   selection: 'all' as SelectionMode,
   budget: 0.3,
@@ -382,9 +385,8 @@ export class ContinualLearner {
     const ts = Date.now();
     this.student.begin();
     if (this.opts.memory && holdout === 0) {
-      const mixSamples = this.opts.mixSamples;
-      if (pool.length >= mixSamples || this.sinceMix + 1 >= (this.opts.mixEvery ?? 1)) {
-        this.observeMixer(pool, mixSamples);
+      if (pool.length >= MIX_MIN_WINDOW || this.sinceMix + 1 >= (this.opts.mixEvery ?? 1)) {
+        this.observeMixer(pool, this.opts.mixSamples);
         this.sinceMix = 0;
       } else this.sinceMix++;
     }
@@ -445,7 +447,10 @@ export class ContinualLearner {
    * the item vectors of the current weights computed over the whole catalog at once (so the choice does not depend on
    * when the vectors were read before).
    */
-  private observeMixer(samples: readonly TrainExample[], n: number): void {
+  private observeMixer(window: readonly TrainExample[], n: number): void {
+    // the weights are chosen for what the model is asked: items new to the user (a repeat of a recent positive is
+    // left out, as recommendations and the protocol leave seen items out)
+    const samples = window.filter((ex) => !ex.hist.includes(ex.target));
     if (samples.length === 0) return;
     const { vectors, dim } = this.vectorCache.exact();
     const allowed = this.catalog.active;

@@ -45,7 +45,10 @@ const MOVIELENS = path.resolve(ROOT, '../shared/data/movielens-small');
 const WEEK_MS = 7 * 24 * 3600_000;
 const MB = 1024 * 1024;
 
-/** Bytes of the student's learned weights at int8 (rows as int8 codes + a float32 scale + a 4-byte key) and its memory. */
+/**
+ * Bytes of the student's learned weights at int8 (rows as int8 codes + a float32 scale + a 4-byte key), its memory and
+ * its item regression (as the artifact ships them).
+ */
 function studentBytes(learner: ContinualLearner): Record<string, number> {
   const m = learner.student;
   const d = m.cfg.dim;
@@ -53,6 +56,8 @@ function studentBytes(learner: ContinualLearner): Record<string, number> {
   const dense = Array.from(m.dense.values()).reduce((s, p) => s + p.value.length * 4, 0);
   const mem = learner.memory.servingState(100);
   const memory = mem.to.byteLength + mem.weight.byteLength + (mem.fromItems?.byteLength ?? 0) + (mem.fromCounts?.byteLength ?? 0);
+  const reg = learner.regression?.servingState();
+  const regression = reg ? reg.to.byteLength + reg.weight.byteLength + (reg.fromItems?.byteLength ?? 0) + (reg.fromCounts?.byteLength ?? 0) : 0;
   const parts = {
     idRows: rows(m.item.size, d),
     contentRows: rows(m.token.size, d),
@@ -61,6 +66,7 @@ function studentBytes(learner: ContinualLearner): Record<string, number> {
     biasRows: m.bias.size * 8,
     dense,
     memory,
+    regression,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }
@@ -174,6 +180,9 @@ function synthetic100k(): { figures: Record<string, unknown>; bytes: Buffer } {
     trainSeconds,
     memoryWeight: learner.mixer.beta,
     memoryPairsServed: learner.memory.servingState(100).to.length,
+    regressionWeight: learner.mixer.gamma,
+    regressionPairsServed: learner.regression?.pairs ?? 0,
+    regressionItems: learner.regression?.items ?? 0,
     studentModelBytesInt8: student.total,
     studentModelMBInt8: student.total / MB,
     studentModelParts: student,
