@@ -223,3 +223,42 @@ describe('a step with a budget in examples', () => {
     expect(all.selected).toBe(300);
   });
 });
+
+describe('the mixer in the learner', () => {
+  /** A learner on a small shop's catalog, and samples built from it (first-time unless `repeat`). */
+  function setup(): { learner: ContinualLearner; sample: (target: number, repeat?: boolean) => import('../features/example').TrainExample } {
+    const features = new FeatureState();
+    for (const e of shopStream(5)) if (e.kind === 'product') features.apply(e);
+    const learner = new ContinualLearner(features.catalog, { student: { dim: 8, hidden: 8 }, teacher: false, seed: 4 });
+    for (let i = 0; i < features.catalog.size; i++) learner.addProduct(i);
+    const sample = (target: number, repeat = false) => ({
+      hist: Int32Array.from(repeat ? [target, (target + 1) % 50] : [(target + 1) % 50, (target + 2) % 50]),
+      target,
+      ctxKeys: contextKeys(0, undefined),
+      weight: 1,
+    });
+    return { learner, sample };
+  }
+
+  it('ranks a window of fewer than 4 samples only every 8th step, a larger one at its step, and never a repeat', () => {
+    const { learner, sample } = setup();
+    const ranked: number[] = [];
+    for (let s = 1; s <= 16; s++) {
+      const before = learner.mixer.samples;
+      learner.step([sample(s), sample(s + 20)]);
+      ranked.push(learner.mixer.samples - before);
+    }
+    expect(ranked).toEqual([0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2]);
+    let before = learner.mixer.samples;
+    learner.step([1, 2, 3, 4, 5].map((t) => sample(t)));
+    expect(learner.mixer.samples - before).toBe(5);
+    // a window of repeats (each target among the user's recent positives) gives the mixer nothing to rank
+    before = learner.mixer.samples;
+    learner.step([1, 2, 3, 4, 5].map((t) => sample(t, true)));
+    expect(learner.mixer.samples - before).toBe(0);
+    // a window of 40 samples: 32 of them ranked
+    before = learner.mixer.samples;
+    learner.step(Array.from({ length: 40 }, (_, t) => sample(t % 50)));
+    expect(learner.mixer.samples - before).toBe(32);
+  });
+});
