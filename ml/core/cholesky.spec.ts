@@ -1,4 +1,4 @@
-import { choleskyInPlace, lowerInverseTransposed, NotPositiveDefiniteError, spdInverse } from './cholesky';
+import { choleskyInPlace, lowerInverseTransposed, NotPositiveDefiniteError, spdInverse, spdSolve } from './cholesky';
 import { Rng } from './rng';
 
 /** A random symmetric positive definite n x n matrix: M M^T / n + 0.5 I. */
@@ -85,6 +85,21 @@ describe('cholesky', () => {
     const p = spdInverse(a, 70, { overwrite: true });
     expect(p).toBe(a);
     expect(Array.from(p)).toEqual(Array.from(expected));
+  });
+
+  it('solves a x = b: a times the solution gives b back, for sizes off and on the block size', () => {
+    for (const n of [1, 5, 64, 70]) {
+      const a = randomSpd(n, 30 + n);
+      const rng = new Rng(n);
+      const b = Float64Array.from({ length: n }, () => rng.normal());
+      const x = spdSolve(a.slice(), n, b.slice());
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += a[i * n + j] * x[j];
+        expect(s).toBeCloseTo(b[i], 9);
+      }
+    }
+    expect(() => spdSolve(Float64Array.from([1, 2, 2, 1]), 2, Float64Array.from([1, 1]))).toThrow(NotPositiveDefiniteError);
   });
 
   it('refuses a matrix that is not positive definite, naming the row', () => {
