@@ -68,19 +68,13 @@ export interface ArtifactBuildMeta {
   metrics?: { [name: string]: JsonValue };
 }
 
-/**
- * The item regression's strongest weights per item an artifact keeps by default: half of what the learner scores with
- * (100), which holds a 100k-item student within 10 MiB (see the model bench).
- */
-export const REGRESSION_SERVED_NEIGHBOURS = 50;
-
 /** The transition memory (the student's wide half) to ship, and its weight. */
 export interface ArtifactMemory {
   memory: Pick<TransitionMemory, 'servingState'>;
   beta: number;
   /** Successors kept per item (the strongest); default 100. */
   maxNeighbours?: number;
-  /** The item regression (the second wide half), its weight gamma and the weights kept per item (default REGRESSION_SERVED_NEIGHBOURS, 0: all); default none. */
+  /** The item regression (the second wide half) and its weight gamma; default none. */
   regression?: { table: Pick<ItemRegression, 'servingState'>; gamma: number; maxNeighbours?: number } | null;
 }
 
@@ -206,7 +200,7 @@ export function buildArtifact(
     dense,
     ...(memory ? { memory: { ...memory.memory.servingState(memory.maxNeighbours ?? 100), beta: memory.beta } } : {}),
     ...(memory?.regression && memory.regression.gamma !== 0
-      ? { regression: { ...memory.regression.table.servingState(memory.regression.maxNeighbours ?? REGRESSION_SERVED_NEIGHBOURS), gamma: memory.regression.gamma } }
+      ? { regression: { ...memory.regression.table.servingState(memory.regression.maxNeighbours ?? 0), gamma: memory.regression.gamma } }
       : {}),
     ...(buildIndex ? { index: buildCandidateIndex(vectors, D, n, o.index || {}) } : {}),
   };

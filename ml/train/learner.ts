@@ -487,7 +487,7 @@ export class ContinualLearner {
   /**
    * The wide halves and their weights as an artifact ships them (serving/artifact ArtifactMemory): the transition
    * memory with beta, the item regression with gamma (null when off); `maxNeighbours` per item of each (default: the
-   * artifact's bounds, 100 for the memory and 50 for the regression; 0: all).
+   * artifact's bound for the memory, all of the regression's).
    */
   wideHalves(maxNeighbours?: number): {
     memory: TransitionMemory;
