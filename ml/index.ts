@@ -29,7 +29,8 @@ export { TwoTowerModel, type Distiller, type TwoTowerState } from './model/two-t
 export { userTowerForward, itemTowerForward, itemTowerForwardBatch } from './model/forward';
 export { ItemCooccurrence, type CooccurrenceOptions } from './model/item-cooccurrence';
 export type { TrainExample } from './features/example';
-export { TransitionMemory, MemoryMixer, MIX_BETAS, type TransitionState, type MixerState } from './model/transitions';
+export { TransitionMemory, MemoryMixer, MIX_BETAS, MIX_GAMMAS, type TransitionState, type MixerState } from './model/transitions';
+export { ItemRegression, REGRESSION_DEFAULTS, type RegressionOptions, type RegressionState, type RegressionFit } from './model/item-regression';
 export { saveCheckpoint, loadCheckpoint } from './model/checkpoint';
 export { FeatureState, MAX_HISTORY, type UserState, type FeatureStateOptions, type FeatureStateState } from './features/state';
 export { contextKeys } from './features/context';
