@@ -71,6 +71,18 @@ describe('ItemRegression', () => {
     }
   });
 
+  it('raises lambda when the system is not numerically positive definite, each try from the counts', () => {
+    // three items always taken together: each column's features have identical columns, singular at lambda ~ 0
+    const r = new ItemRegression({ lambda: 1e-17, minPositives: 1 });
+    feed(r, [[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
+    r.refit();
+    const lambda = r.state().fitLambda;
+    expect(lambda).toBeGreaterThan(1e-17);
+    // the ridge solution of [[3 + l, 3], [3, 3 + l]] b = [3, 3]: b = 3 / (6 + l) for both features
+    for (let x = 0; x < 3; x++) for (const [, v] of row(r, x)) expect(v).toBeCloseTo(3 / (6 + lambda), 5);
+    expect(r.pairs).toBe(6);
+  });
+
   it('scores r(x) = sum_k B[p_k][x] / k over the read window, and counts nothing for a repeat', () => {
     const r = new ItemRegression({ lambda: 5, readWindow: 2, minPositives: 1 });
     feed(r, data);

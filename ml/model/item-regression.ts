@@ -171,11 +171,6 @@ export class ItemRegression {
     return fit;
   }
 
-  /** G[a][b] as counted (a row cut back by its bound may have lost a pair the other row kept: the larger). */
-  private gramAt(a: number, b: number): number {
-    return Math.max(this.gram.get(a, b) ?? 0, this.gram.get(b, a) ?? 0);
-  }
-
   /**
    * The Gram rows as sorted typed arrays for the fit's many lookups: row p's neighbours ascending at
    * ids/vals[start[p] .. start[p + 1]). Counts are integers, so a (neighbour, count) pair packs exactly into one double.
@@ -266,7 +261,8 @@ export class ItemRegression {
       let lambda = o.lambda;
       let b: Float64Array | null = null;
       for (let attempt = 0; b === null; attempt++) {
-        const m = attempt === 0 ? a : a.slice();
+        // a failed factorisation overwrote its copy: every attempt starts from the counts
+        const m = a.slice();
         for (let i = 0; i < k; i++) m[i * k + i] = this.counts[cand[i]] + lambda;
         try {
           b = spdSolve(m, k, candV.slice(0, k));
