@@ -24,6 +24,18 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+  /** `m` distinct indices of 0 .. n-1 (all of them when m >= n), drawn by a partial shuffle, in ascending order. */
+  distinct(n: number, m: number): Int32Array {
+    const idx = Int32Array.from({ length: n }, (_, i) => i);
+    const take = Math.min(m, n);
+    for (let i = 0; i < take; i++) {
+      const j = i + this.int(n - i);
+      const t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+    }
+    return idx.subarray(0, take).sort();
+  }
   normal(): number {
     const u = Math.max(this.next(), 1e-12);
     const v = this.next();

@@ -1,4 +1,4 @@
-import { MemoryMixer, MIX_BETAS, TransitionMemory } from './transitions';
+import { MemoryMixer, MIX_BETAS, MIX_GAMMAS, TransitionMemory } from './transitions';
 
 describe('transition memory', () => {
   it('weights a successor by how recent the earlier positive was (1/k) and scores users from their recent positives', () => {
@@ -111,5 +111,66 @@ describe('transition memory', () => {
       misleading.observe(dots, [p], p + 2, memory, null, allowed);
     }
     expect(misleading.beta).toBe(0);
+  });
+
+  it('reads the state of an earlier, smaller grid by value: each pair it had keeps its gain, a pair beyond it starts from the nearest', () => {
+    // 9 betas x 10 gammas, gain = 100 * b + g
+    const old = Float64Array.from({ length: 90 }, (_, c) => 100 * Math.floor(c / 10) + (c % 10));
+    const m = MemoryMixer.fromState({ beta: 2, gamma: 8, gain: old, samples: 40, decay: 0.998, k: 10 });
+    const NG = MIX_GAMMAS.length;
+    const at = (beta: number, gamma: number) => m.state().gain[MIX_BETAS.indexOf(beta as never) * NG + MIX_GAMMAS.indexOf(gamma as never)];
+    expect(at(2, 8)).toBe(100 * 4 + 4);
+    expect(at(32, 256)).toBe(100 * 8 + 9);
+    expect(at(256, 4096)).toBe(100 * 8 + 9);
+    expect(at(0.25, 2048)).toBe(100 * 1 + 9);
+    expect([m.beta, m.gamma, m.samples]).toEqual([2, 8, 40]);
+    // a mixer before the regression term: 9 betas, gamma 0 alone
+    const first = MemoryMixer.fromState({ beta: 1, gain: Float64Array.from({ length: 9 }, (_, b) => b + 1), samples: 25, decay: 0.998, k: 10 });
+    const g = first.state().gain;
+    expect(g[MIX_BETAS.indexOf(32) * NG + MIX_GAMMAS.indexOf(1024)]).toBe(9);
+    expect(g[MIX_BETAS.indexOf(256) * NG]).toBe(9);
+    expect(g[MIX_BETAS.indexOf(0.5) * NG + 3]).toBe(3);
+    expect(first.gamma).toBe(0);
+  });
+
+  it("gains each weight pair exactly the target's NDCG@k under that pair's scores (a brute-force ranking of the catalog)", () => {
+    const n = 400;
+    let seed = 3;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const memory = new TransitionMemory(5);
+    for (let t = 0; t < 3000; t++) {
+      const p = Math.floor(rnd() * 40);
+      memory.learn([p, (p + 7) % n], Math.floor(rnd() * 60));
+    }
+    // a linear term reaching 80 items of the catalog
+    const w = Float64Array.from({ length: n }, (_, x) => (x < 80 ? rnd() * 0.05 : 0));
+    const regression = {
+      score: (_h: ArrayLike<number>, x: number) => w[x],
+      forEach: (_h: ArrayLike<number>, fn: (x: number, r: number) => void) => w.forEach((r, x) => r > 0 && fn(x, r)),
+    };
+    const allowed = Array.from({ length: n }, (_, x) => x % 13 !== 5);
+    const seen = { hits: 0, misses: 0 };
+    for (let trial = 0; trial < 30; trial++) {
+      const hist = [Math.floor(rnd() * 40), Math.floor(rnd() * 40)];
+      const target = Math.floor(rnd() * 60);
+      const dots = Float32Array.from({ length: n }, () => rnd() * 4 - 2);
+      const exclude = new Set(hist);
+      const mixer = new MemoryMixer(1, 0.998, 10);
+      mixer.observe(dots, hist, target, memory, exclude, allowed, regression);
+      const gain = mixer.state().gain;
+      const score = (x: number, beta: number, gamma: number) => dots[x] + beta * Math.log1p(memory.score(hist, x)) + gamma * w[x];
+      MIX_BETAS.forEach((beta, b) =>
+        MIX_GAMMAS.forEach((gamma, g) => {
+          const st = score(target, beta, gamma);
+          let higher = 0;
+          for (let x = 0; x < n; x++) if (x !== target && allowed[x] && !exclude.has(x) && score(x, beta, gamma) > st) higher++;
+          expect(gain[b * MIX_GAMMAS.length + g]).toBeCloseTo(higher < 10 ? 1 / Math.log2(higher + 2) : 0, 12);
+          seen[higher < 10 ? 'hits' : 'misses']++;
+        }),
+      );
+    }
+    // both outcomes were checked, hits at several ranks
+    expect(seen.hits).toBeGreaterThan(100);
+    expect(seen.misses).toBeGreaterThan(100);
   });
 });

@@ -165,10 +165,14 @@ export class TransitionMemory {
 }
 
 /** The weights of the memory term the mixer chooses from (0: the two-tower alone). */
-export const MIX_BETAS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32] as const;
+export const MIX_BETAS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+
+/** The sizes of the grid before it grew to MIX_BETAS x MIX_GAMMAS (states of then are read by value). */
+const LEGACY_BETAS = 9;
+const LEGACY_GAMMAS = 10;
 
 /** The weights of the item-regression term the mixer chooses from (0: none). */
-export const MIX_GAMMAS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256] as const;
+export const MIX_GAMMAS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] as const;
 
 /** A linear wide term the mixer weighs (model/item-regression: r(x) >= 0 for every item it reaches). */
 export interface LinearWideTerm {
@@ -206,6 +210,8 @@ export class MemoryMixer {
   /** Memory and regression scores of the items a wide term reaches, by item (valid while marked 2). */
   private wideM = new Float64Array(0);
   private wideR = new Float64Array(0);
+  /** The k highest deep scores above the target's (work space of `observe`). */
+  private top = new Float64Array(0);
   beta: number;
   gamma = 0;
 
@@ -213,6 +219,8 @@ export class MemoryMixer {
     initialBeta = 1,
     readonly decay = 0.998,
     readonly k = 10,
+    /** Choose by each pair's gain summed with its grid neighbours' (a choice less moved by the noise of few samples). */
+    readonly smooth = false,
   ) {
     this.beta = initialBeta;
   }
@@ -235,8 +243,13 @@ export class MemoryMixer {
     this.gamma = s.gamma ?? 0;
     if (s.gain.length === this.gain.length) this.gain.set(s.gain);
     else {
-      this.gain.fill(0);
-      for (let b = 0; b < MIX_BETAS.length && b < s.gain.length; b++) this.gain[b * MIX_GAMMAS.length] = s.gain[b];
+      // an earlier grid (each grid extends the one before it): 9 betas alone, or 9 betas x 10 gammas; a pair it lacked
+      // starts from the gain of the nearest pair it had
+      const [ob, og] = s.gain.length === LEGACY_BETAS * LEGACY_GAMMAS ? [LEGACY_BETAS, LEGACY_GAMMAS] : [Math.min(LEGACY_BETAS, s.gain.length), 1];
+      const NG = MIX_GAMMAS.length;
+      for (let b = 0; b < MIX_BETAS.length; b++) {
+        for (let g = 0; g < NG; g++) this.gain[b * NG + g] = s.gain[Math.min(b, ob - 1) * og + Math.min(g, og - 1)] ?? 0;
+      }
     }
     this.samples = s.samples;
   }
@@ -309,24 +322,36 @@ export class MemoryMixer {
         for (let g = 0; g < ng; g++) if (base + MIX_GAMMAS[g] * (wr[x] - rt) > 0) higher[b * NG + g]++;
       }
     }
-    // the others score deep(x) alone: against the target's threshold dt + beta * mt + gamma * rt (>= dt), counted by
-    // binary search in the sorted deep scores above dt
-    const above: number[] = [];
+    // the others score deep(x) alone: against the target's threshold dt + beta * mt + gamma * rt (>= dt). A pair's gain
+    // is 0 once k items score higher, so only the k highest deep scores above dt are kept (ascending) and counted
+    const k = this.k;
+    const top = this.top.length === k ? this.top : (this.top = new Float64Array(k));
+    let kept = 0;
     for (let x = 0; x < n; x++) {
       const dx = dots[x];
       if (dx <= dt || skip[x] !== 0 || !allowed[x]) continue;
-      above.push(dx);
-    }
-    const sorted = Float64Array.from(above).sort();
-    const countAbove = (thr: number): number => {
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid] > thr) hi = mid;
-        else lo = mid + 1;
+      if (kept === k && dx <= top[0]) continue;
+      // insert dx in ascending order (dropping the smallest when full)
+      let i: number;
+      if (kept < k) {
+        i = kept++;
+        while (i > 0 && top[i - 1] > dx) {
+          top[i] = top[i - 1];
+          i--;
+        }
+      } else {
+        i = 0;
+        while (i + 1 < k && top[i + 1] < dx) {
+          top[i] = top[i + 1];
+          i++;
+        }
       }
-      return sorted.length - lo;
+      top[i] = dx;
+    }
+    const countAbove = (thr: number): number => {
+      let c = 0;
+      for (let i = kept - 1; i >= 0 && top[i] > thr; i--) c++;
+      return c;
     };
     for (let b = 0; b < nb; b++) for (let g = 0; g < ng; g++) higher[b * NG + g] += countAbove(dt + MIX_BETAS[b] * mt + MIX_GAMMAS[g] * rt);
     for (const x of marked) skip[x] = 0;
@@ -337,11 +362,34 @@ export class MemoryMixer {
       }
     }
     this.samples++;
+    const score = this.smooth ? this.smoothed(nb, ng, NG) : this.gain;
     let best = 0;
-    for (let c = 1; c < this.gain.length; c++) if (this.gain[c] > this.gain[best]) best = c;
+    for (let c = 1; c < score.length; c++) if (score[c] > score[best]) best = c;
     if (this.samples >= 20) {
       this.beta = MIX_BETAS[Math.floor(best / NG)];
       this.gamma = MIX_GAMMAS[best % NG];
     }
+  }
+
+  /** Each pair's gain averaged with its neighbours' on the grid (the pairs in use: `ng` gammas of NG). */
+  private smoothed(nb: number, ng: number, NG: number): Float64Array {
+    const out = new Float64Array(this.gain.length).fill(-Infinity);
+    for (let b = 0; b < nb; b++) {
+      for (let g = 0; g < ng; g++) {
+        let sum = 0;
+        let cnt = 0;
+        for (let db = -1; db <= 1; db++) {
+          for (let dg = -1; dg <= 1; dg++) {
+            const bb = b + db;
+            const gg = g + dg;
+            if (bb < 0 || bb >= nb || gg < 0 || gg >= ng) continue;
+            sum += this.gain[bb * NG + gg];
+            cnt++;
+          }
+        }
+        out[b * NG + g] = sum / cnt;
+      }
+    }
+    return out;
   }
 }

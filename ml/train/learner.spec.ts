@@ -7,7 +7,7 @@ import { runEval, type SystemQuery } from '../eval/protocol';
 import { generateShop, shopEvents } from '../sim/shop';
 import { ServingModel } from '../serving/serving-model';
 import { feedEvents } from './feed';
-import { ContinualLearner, type HeldOutSample, type LearnerOptions } from './learner';
+import { ContinualLearner, LEARNER_DEFAULTS, type HeldOutSample, type LearnerOptions } from './learner';
 import { encodeLearnerCheckpoint } from './learner-checkpoint';
 
 const STEP_MS = 3600_000 / 3;
@@ -256,9 +256,9 @@ describe('the mixer in the learner', () => {
     before = learner.mixer.samples;
     learner.step([1, 2, 3, 4, 5].map((t) => sample(t, true)));
     expect(learner.mixer.samples - before).toBe(0);
-    // a window of 40 samples: 32 of them ranked
+    // a window of 300 samples: mixSamples (256) of them ranked
     before = learner.mixer.samples;
-    learner.step(Array.from({ length: 40 }, (_, t) => sample(t % 50)));
-    expect(learner.mixer.samples - before).toBe(32);
+    learner.step(Array.from({ length: 300 }, (_, t) => sample(t % 50)));
+    expect(learner.mixer.samples - before).toBe(LEARNER_DEFAULTS.mixSamples);
   });
 });

@@ -55,13 +55,20 @@ export interface LearnerOptions {
    * at steps): its options, or false for none. Default on with REGRESSION_DEFAULTS.
    */
   regression?: Partial<RegressionOptions> | boolean;
-  /** Held-out window samples ranked per step (at most) to choose the wide halves' weights. Default 32. */
+  /**
+   * Held-out window samples ranked per step (at most, drawn without replacement) to choose the wide halves' weights.
+   * Default 256.
+   */
   mixSamples?: number;
   /**
    * A step whose window holds fewer than MIX_MIN_WINDOW samples ranks them only when this many steps passed since the
    * mixer last ranked (ranking costs every item's vector: tiny windows need not pay it at every step). Default 8.
    */
   mixEvery?: number;
+  /** Decay per ranked sample of the mixer's gains. Default 0.998. */
+  mixDecay?: number;
+  /** The mixer chooses by each weight pair's gain averaged with its grid neighbours'. Default false. */
+  mixSmooth?: boolean;
   /** Seed of the learner's random draws (negatives, replay, selection, shuffles). Default 1. */
   seed?: number;
 }
@@ -95,6 +102,8 @@ export interface StepOptions {
 
 /** A window of at least this many samples always has them ranked for the mixer (see `mixEvery`). */
 export const MIX_MIN_WINDOW = 4;
+/** The mixer's picks are scored against the catalog this many at a time. */
+const MIX_CHUNK = 64;
 
 export const LEARNER_DEFAULTS = {
   teacherEvery: 4,
@@ -106,7 +115,7 @@ export const LEARNER_DEFAULTS = {
   memoryReverse: 0.5,
   memoryPopularity: 0.3,
   regression: true as Partial<RegressionOptions> | boolean,
-  mixSamples: 32,
+  mixSamples: 256,
   mixEvery: 8,
   selection: 'all' as SelectionMode,
   budget: 0.3,
@@ -178,7 +187,7 @@ export class ContinualLearner {
   readonly memory: TransitionMemory;
   /** The second wide half: a closed-form item-to-item regression refit at steps (null when off). */
   readonly regression: ItemRegression | null;
-  readonly mixer = new MemoryMixer();
+  readonly mixer: MemoryMixer;
   /** Examples trained by the student and seconds spent doing so (throughput; not part of the state). */
   trainedExamples = 0;
   trainSeconds = 0;
@@ -196,6 +205,7 @@ export class ContinualLearner {
     this.opts = from ? { ...from.opts } : { ...LEARNER_DEFAULTS, ...opts };
     const o = this.opts;
     const imageDim = o.imageDim ?? catalog.imageDim;
+    this.mixer = new MemoryMixer(1, o.mixDecay ?? 0.998, 10, o.mixSmooth ?? false);
     if (from) {
       this.student = TwoTowerModel.fromState(from.student, catalog);
       this.teacher = from.teacher ? TwoTowerModel.fromState(from.teacher, catalog) : null;
@@ -363,14 +373,7 @@ export class ContinualLearner {
       const want = budget * pool.length;
       if (mode === 'active' && pool.length > ACTIVE_PRESAMPLE * want) {
         const m = Math.ceil(ACTIVE_PRESAMPLE * want);
-        const idx = Int32Array.from({ length: pool.length }, (_, i) => i);
-        for (let i = 0; i < m; i++) {
-          const j = i + this.rng.int(pool.length - i);
-          const t = idx[i];
-          idx[i] = idx[j];
-          idx[j] = t;
-        }
-        candidates = Array.from(idx.subarray(0, m).sort(), (i) => pool[i]);
+        candidates = Array.from(this.rng.distinct(pool.length, m), (i) => pool[i]);
         within = want / m;
       }
       const scores = mode === 'active' ? this.sampleScores(candidates) : new Float64Array(candidates.length).fill(1);
@@ -454,23 +457,30 @@ export class ContinualLearner {
     if (samples.length === 0) return;
     const { vectors, dim } = this.vectorCache.exact();
     const allowed = this.catalog.active;
-    const picks = samples.length <= n ? samples : Array.from({ length: n }, () => samples[this.rng.int(samples.length)]);
-    // every pick's scores in one tfjs matMul: items [N, D] x users^T [D, P] (item-major, so no transpose of the items)
-    const P = picks.length;
+    // n of them without replacement (a partial shuffle), in window order
+    const picks = samples.length <= n ? samples : Array.from(this.rng.distinct(samples.length, n), (i) => samples[i]);
+    // the picks' scores by tfjs matMuls of items [N, D] x users^T [D, P] (item-major, so no transpose of the items), in
+    // chunks of MIX_CHUNK picks (the scores of a chunk are N x P floats)
     const N = vectors.length / dim;
-    const UT = new Float32Array(dim * P);
-    picks.forEach((ex, i) => {
-      const u = this.student.userVector(ex.hist, ex.ctxKeys);
-      for (let j = 0; j < dim; j++) UT[j * P + i] = u[j];
-    });
-    const St = tf.tidy(() => tf.matMul(tf.tensor2d(vectors, [N, dim]), tf.tensor2d(UT, [dim, P])));
-    const S = St.dataSync() as Float32Array;
-    St.dispose();
+    const items = tf.tensor2d(vectors, [N, dim]);
     const dots = new Float32Array(N);
-    picks.forEach((ex, i) => {
-      for (let x = 0; x < N; x++) dots[x] = S[x * P + i];
-      this.mixer.observe(dots, ex.hist, ex.target, this.memory, new Set(ex.hist), allowed, this.regression);
-    });
+    for (let c0 = 0; c0 < picks.length; c0 += MIX_CHUNK) {
+      const chunk = picks.slice(c0, c0 + MIX_CHUNK);
+      const P = chunk.length;
+      const UT = new Float32Array(dim * P);
+      chunk.forEach((ex, i) => {
+        const u = this.student.userVector(ex.hist, ex.ctxKeys);
+        for (let j = 0; j < dim; j++) UT[j * P + i] = u[j];
+      });
+      const St = tf.tidy(() => tf.matMul(items, tf.tensor2d(UT, [dim, P])));
+      const S = St.dataSync() as Float32Array;
+      St.dispose();
+      chunk.forEach((ex, i) => {
+        for (let x = 0; x < N; x++) dots[x] = S[x * P + i];
+        this.mixer.observe(dots, ex.hist, ex.target, this.memory, new Set(ex.hist), allowed, this.regression);
+      });
+    }
+    items.dispose();
   }
 
   /**
