@@ -219,8 +219,6 @@ export class MemoryMixer {
     initialBeta = 1,
     readonly decay = 0.998,
     readonly k = 10,
-    /** Choose by each pair's gain summed with its grid neighbours' (a choice less moved by the noise of few samples). */
-    readonly smooth = false,
   ) {
     this.beta = initialBeta;
   }
@@ -362,34 +360,11 @@ export class MemoryMixer {
       }
     }
     this.samples++;
-    const score = this.smooth ? this.smoothed(nb, ng, NG) : this.gain;
     let best = 0;
-    for (let c = 1; c < score.length; c++) if (score[c] > score[best]) best = c;
+    for (let c = 1; c < this.gain.length; c++) if (this.gain[c] > this.gain[best]) best = c;
     if (this.samples >= 20) {
       this.beta = MIX_BETAS[Math.floor(best / NG)];
       this.gamma = MIX_GAMMAS[best % NG];
     }
-  }
-
-  /** Each pair's gain averaged with its neighbours' on the grid (the pairs in use: `ng` gammas of NG). */
-  private smoothed(nb: number, ng: number, NG: number): Float64Array {
-    const out = new Float64Array(this.gain.length).fill(-Infinity);
-    for (let b = 0; b < nb; b++) {
-      for (let g = 0; g < ng; g++) {
-        let sum = 0;
-        let cnt = 0;
-        for (let db = -1; db <= 1; db++) {
-          for (let dg = -1; dg <= 1; dg++) {
-            const bb = b + db;
-            const gg = g + dg;
-            if (bb < 0 || bb >= nb || gg < 0 || gg >= ng) continue;
-            sum += this.gain[bb * NG + gg];
-            cnt++;
-          }
-        }
-        out[b * NG + g] = sum / cnt;
-      }
-    }
-    return out;
   }
 }

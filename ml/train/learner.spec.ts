@@ -261,4 +261,29 @@ describe('the mixer in the learner', () => {
     learner.step(Array.from({ length: 300 }, (_, t) => sample(t % 50)));
     expect(learner.mixer.samples - before).toBe(LEARNER_DEFAULTS.mixSamples);
   });
+
+  it('decays the gains by mixDecay per ranked sample, and keeps it through a state', () => {
+    const { learner: base, sample } = setup();
+    const learner = new ContinualLearner(base.catalog, { student: { dim: 8, hidden: 8 }, teacher: false, seed: 4, mixDecay: 0.5 });
+    for (let i = 0; i < base.catalog.size; i++) learner.addProduct(i);
+    expect(base.mixer.decay).toBe(0.998);
+    learner.step([1, 2, 3, 4, 5].map((t) => sample(t)));
+    const stepped = learner.mixer.state().gain.slice();
+    learner.step([6].map((t) => sample(t)));
+    // a one-sample window is not ranked (mixEvery): the gains stay
+    expect(Array.from(learner.mixer.state().gain)).toEqual(Array.from(stepped));
+    const restored = ContinualLearner.fromState(learner.state(), base.catalog);
+    expect(restored.mixer.decay).toBe(0.5);
+    // the same sample observed twice: each pair's gain goes g0 -> 0.5 g0 + x -> 0.5 g1 + x
+    const n = base.catalog.size;
+    const dots = Float32Array.from({ length: n }, (_, x) => (x % 7) / 7);
+    const ex = sample(3);
+    const g0 = restored.mixer.state().gain.slice();
+    restored.mixer.observe(dots, ex.hist, ex.target, restored.memory, new Set(ex.hist), base.catalog.active, restored.regression);
+    const g1 = restored.mixer.state().gain.slice();
+    restored.mixer.observe(dots, ex.hist, ex.target, restored.memory, new Set(ex.hist), base.catalog.active, restored.regression);
+    const g2 = restored.mixer.state().gain;
+    for (let c = 0; c < g2.length; c++) expect(g2[c] - 0.5 * g1[c]).toBeCloseTo(g1[c] - 0.5 * g0[c], 12);
+    expect(Math.max(...g0)).toBeGreaterThan(0);
+  });
 });

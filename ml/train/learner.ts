@@ -67,8 +67,6 @@ export interface LearnerOptions {
   mixEvery?: number;
   /** Decay per ranked sample of the mixer's gains. Default 0.998. */
   mixDecay?: number;
-  /** The mixer chooses by each weight pair's gain averaged with its grid neighbours'. Default false. */
-  mixSmooth?: boolean;
   /** Seed of the learner's random draws (negatives, replay, selection, shuffles). Default 1. */
   seed?: number;
 }
@@ -205,7 +203,7 @@ export class ContinualLearner {
     this.opts = from ? { ...from.opts } : { ...LEARNER_DEFAULTS, ...opts };
     const o = this.opts;
     const imageDim = o.imageDim ?? catalog.imageDim;
-    this.mixer = new MemoryMixer(1, o.mixDecay ?? 0.998, 10, o.mixSmooth ?? false);
+    this.mixer = new MemoryMixer(1, o.mixDecay ?? 0.998);
     if (from) {
       this.student = TwoTowerModel.fromState(from.student, catalog);
       this.teacher = from.teacher ? TwoTowerModel.fromState(from.teacher, catalog) : null;
