@@ -90,11 +90,12 @@ export class TopKHeap {
   }
 }
 
-function allowedMask(n: number, o: TopKOptions): Uint8Array {
-  const ok = new Uint8Array(n).fill(1);
-  if (o.allowed) for (let i = 0; i < n; i++) if (!o.allowed[i]) ok[i] = 0;
-  if (o.exclude) for (const i of o.exclude) if (i < n) ok[i] = 0;
-  return ok;
+/**
+ * Whether index i may be returned: allowed (when a mask is given) and not excluded. Asked only of the pairs that would
+ * enter the heap (few after it fills), so a scan allocates nothing per call.
+ */
+function admits(i: number, o: TopKOptions): boolean {
+  return (!o.allowed || !!o.allowed[i]) && !(o.exclude && o.exclude.has(i));
 }
 
 /**
@@ -141,10 +142,9 @@ export function dotRowI8(u: Float32Array, codes: Int8Array, base: number, d: num
 export function topK(user: Float32Array, items: Float32Array, dim: number, o: TopKOptions): Scored[] {
   const n = Math.floor(items.length / dim);
   const heap = new TopKHeap(o.k);
-  const ok = allowedMask(n, o);
   for (let i = 0, base = 0; i < n; i++, base += dim) {
     const s = dotRowF32(user, items, base, dim);
-    if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
+    if (s > heap.threshold && admits(i, o)) heap.push(i, s);
   }
   return heap.result();
 }
@@ -154,10 +154,9 @@ export function topKInt8(user: Float32Array, q: QuantizedVectors, o: TopKOptions
   const heap = new TopKHeap(o.k);
   const dim = q.dim;
   const codes = q.codes;
-  const ok = allowedMask(q.count, o);
   for (let i = 0, base = 0; i < q.count; i++, base += dim) {
     const s = dotRowI8(user, codes, base, dim) * q.scales[i];
-    if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
+    if (s > heap.threshold && admits(i, o)) heap.push(i, s);
   }
   return heap.result();
 }
@@ -186,10 +185,9 @@ export function dotAllInt8(user: Float32Array, q: QuantizedVectors): Float32Arra
 export function topKOfScores(scores: ArrayLike<number>, o: TopKOptions): Scored[] {
   const n = scores.length;
   const heap = new TopKHeap(o.k);
-  const ok = allowedMask(n, o);
   for (let i = 0; i < n; i++) {
     const s = scores[i];
-    if (s > heap.threshold && ok[i] === 1) heap.push(i, s);
+    if (s > heap.threshold && admits(i, o)) heap.push(i, s);
   }
   return heap.result();
 }

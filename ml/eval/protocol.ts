@@ -11,7 +11,7 @@ import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } fro
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
 import { EaseBaseline, type EaseOptions } from './ease';
 import { currentBackend } from '../core/backend';
-import { ContinualLearner, type HeldOutSample, type LearnerOptions } from '../train/learner';
+import { ContinualLearner, type HeldOutSample, type LearnerOptions, type WideTerms } from '../train/learner';
 import { FeatureState } from '../features/state';
 import type { TwoTowerModel } from '../model/two-tower';
 import type { TrainExample } from '../features/example';
@@ -208,11 +208,20 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       }
       return ex;
     });
+    // the wide halves' terms of each (learner, query), read once: the system's serve the student, the teacher, int8
+    // and the halves alone
+    const wideOf = new Map<ContinualLearner, WideTerms[]>();
+    const terms = (l: ContinualLearner, i: number): WideTerms => {
+      let a = wideOf.get(l);
+      if (!a) wideOf.set(l, (a = []));
+      return (a[i] ??= l.wideTerms(queue[i].hist));
+    };
     for (const s of scorers) {
       const m = s.model();
       const l = s.learner;
       const { vectors, dim } = s.vectors();
       const N = vectors.length / dim;
+      let work: Float32Array | null = null;
       const U = new Float32Array(n * dim);
       queue.forEach((q, i) => U.set(m.userVector(q.hist, q.ctxKeys), i * dim));
       const S = dots(U, n, transposed(s.name, vectors, dim));
@@ -229,20 +238,21 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
           // selection changes what the towers train on (the memory counts every sample): compare the towers alone too
           metric(`${s.name}TwoTower`).add(topKOfScores(scores, o).map((x) => x.index), q.target);
         }
+        const wide = terms(l, i);
         if (s.name === 'system' && l.opts.memory) {
           // the halves of the student alone: the two-tower (deep) and the transition memory (wide)
           metric('twoTower').add(topKOfScores(scores, o).map((x) => x.index), q.target);
-          const mem = new Float32Array(N);
-          l.memory.boost(q.hist, 1, mem);
+          const mem = (work ??= new Float32Array(N)).fill(0);
+          l.addWide(wide, mem, 1, 0);
           metric('memory').add(topKOfScores(mem, o).map((x) => x.index), q.target);
         }
         if (s.name === 'system' && l.regression) {
           // the item regression alone
-          const reg = new Float32Array(N);
-          l.regression.boost(q.hist, 1, reg);
+          const reg = (work ??= new Float32Array(N)).fill(0);
+          l.addWide(wide, reg, 0, 1);
           metric('regression').add(topKOfScores(reg, o).map((x) => x.index), q.target);
         }
-        l.boostWide(q.hist, scores);
+        l.addWide(wide, scores);
         const top = topKOfScores(scores, o).map((x) => x.index);
         metric(s.name).add(top, q.target);
         if (s.name === 'system' && onSystemQuery) {
@@ -251,7 +261,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
         if (S8) {
           metric('fp32').add(top, q.target);
           const s8 = S8.subarray(i * N, (i + 1) * N);
-          l.boostWide(q.hist, s8);
+          l.addWide(wide, s8);
           metric('int8').add(topKOfScores(s8, o).map((x) => x.index), q.target);
         }
       });

@@ -212,6 +212,8 @@ export class MemoryMixer {
   private wideR = new Float64Array(0);
   /** The k highest deep scores above the target's (work space of `observe`). */
   private top = new Float64Array(0);
+  /** Per-beta difference arrays over the gammas (work space of `observe`). */
+  private diff = new Int32Array(0);
   beta: number;
   gamma = 0;
 
@@ -312,12 +314,42 @@ export class MemoryMixer {
       if (reach(x)) wr[x] = r;
     });
     const higher = new Int32Array(nb * NG);
+    // x outranks the target under (b, g) when base_b + gamma_g * delta > 0. Gammas ascend, so the pairs where it does
+    // are a suffix of g (delta > 0), a prefix (delta < 0) or all or none (delta = 0): each (x, b) adds 1 over a range
+    // of g (a difference array, summed per b after the loop), found by scanning from its open end
+    const diff = this.diff.length >= nb * (NG + 1) ? this.diff.fill(0) : (this.diff = new Int32Array(nb * (NG + 1)));
     for (const x of wide) {
       if (!allowed[x]) continue;
       const dx = dots[x];
+      const delta = wr[x] - rt;
       for (let b = 0; b < nb; b++) {
         const base = dx + MIX_BETAS[b] * wm[x] - dt - MIX_BETAS[b] * mt;
-        for (let g = 0; g < ng; g++) if (base + MIX_GAMMAS[g] * (wr[x] - rt) > 0) higher[b * NG + g]++;
+        // binary search for the first g where the test changes (ng when it never does)
+        const up = delta > 0;
+        let lo = 0;
+        let hi = ng;
+        if (delta === 0) lo = base > 0 ? ng : 0;
+        else {
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (base + MIX_GAMMAS[mid] * delta > 0 === up) hi = mid;
+            else lo = mid + 1;
+          }
+        }
+        // delta > 0: it holds on [lo, ng); delta <= 0: on [0, lo)
+        const from = up ? lo : 0;
+        const to = up ? ng : lo;
+        if (from < to) {
+          diff[b * (NG + 1) + from]++;
+          diff[b * (NG + 1) + to]--;
+        }
+      }
+    }
+    for (let b = 0; b < nb; b++) {
+      let run = 0;
+      for (let g = 0; g < ng; g++) {
+        run += diff[b * (NG + 1) + g];
+        higher[b * NG + g] = run;
       }
     }
     // the others score deep(x) alone: against the target's threshold dt + beta * mt + gamma * rt (>= dt). A pair's gain

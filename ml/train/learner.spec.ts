@@ -172,6 +172,43 @@ describe('continual learner', () => {
     expect(s.loss).toBeCloseTo(l.loss, 3);
   });
 
+  it('adds the wide terms read once (wideTerms, addWide) as the same floats as boostWide, and each half alone', () => {
+    const events = shopStream(25);
+    const features = new FeatureState();
+    const learner = new ContinualLearner(features.catalog, { ...OPTS, teacher: false, regression: { minPositives: 50, refitEvery: 200 } });
+    feedEvents(features, [learner], events, STEP_MS);
+    expect(learner.regression?.refits ?? 0).toBeGreaterThan(0);
+    const N = features.catalog.size;
+    let reached = 0;
+    for (const [userId] of Array.from(features.users).slice(0, 40)) {
+      const hist = features.recentFirst(userId);
+      const base = Float32Array.from({ length: N }, (_, x) => Math.sin(x + hist.length));
+      const t = learner.wideTerms(hist);
+      reached += t.memoryItems.length + t.regressionItems.length;
+      // with non-zero weights, as the mixer's may be zero on this small shop
+      for (const [beta, gamma] of [[learner.mixer.beta, learner.mixer.gamma], [2, 8]]) {
+        learner.mixer.beta = beta;
+        learner.mixer.gamma = gamma;
+        const a = base.slice();
+        learner.boostWide(hist, a);
+        const b = base.slice();
+        learner.addWide(t, b);
+        expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+      }
+      const mem = new Float32Array(N);
+      learner.memory.boost(hist, 1, mem);
+      const mem2 = new Float32Array(N);
+      learner.addWide(t, mem2, 1, 0);
+      expect(Array.from(mem2)).toEqual(Array.from(mem));
+      const reg = new Float32Array(N);
+      learner.regression?.boost(hist, 1, reg);
+      const reg2 = new Float32Array(N);
+      learner.addWide(t, reg2, 0, 1);
+      expect(Array.from(reg2)).toEqual(Array.from(reg));
+    }
+    expect(reached).toBeGreaterThan(100);
+  });
+
   it("agrees with the evaluation protocol's own hit counting on the protocol's queries", async () => {
     const events = shopEvents(generateShop({ seed: 4, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 }));
     const queries: { hit: boolean; evaluated: boolean }[] = [];

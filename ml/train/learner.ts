@@ -71,6 +71,14 @@ export interface LearnerOptions {
   seed?: number;
 }
 
+/** A user's wide-half terms (ContinualLearner.wideTerms): items and their unweighted memory and regression scores. */
+export interface WideTerms {
+  memoryItems: number[];
+  memory: number[];
+  regressionItems: number[];
+  regression: number[];
+}
+
 export interface StepReport {
   accepted: boolean;
   skipped: boolean;
@@ -515,6 +523,44 @@ export class ContinualLearner {
   boostWide(hist: ArrayLike<number>, scores: Float32Array | Float64Array): void {
     if (this.opts.memory) this.memory.boost(hist, this.mixer.beta, scores);
     this.regression?.boost(hist, this.mixer.gamma, scores);
+  }
+
+  /**
+   * The wide halves' unweighted terms for a user, read once to be added to several score arrays (`addWide`): the
+   * memory's m(x) and the regression's r(x), each in the order `boostWide` adds them.
+   */
+  wideTerms(hist: ArrayLike<number>): WideTerms {
+    const t: WideTerms = { memoryItems: [], memory: [], regressionItems: [], regression: [] };
+    if (this.opts.memory) {
+      this.memory.forEach(hist, (x, m) => {
+        t.memoryItems.push(x);
+        t.memory.push(m);
+      });
+    }
+    this.regression?.forEach(hist, (x, r) => {
+      t.regressionItems.push(x);
+      t.regression.push(r);
+    });
+    return t;
+  }
+
+  /**
+   * Adds `wideTerms` to scores with weights beta and gamma (default the mixer's): with the mixer's weights the same
+   * floats as `boostWide`; with beta 1 and gamma 0 on zeros, the memory alone, and so on.
+   */
+  addWide(t: WideTerms, scores: Float32Array | Float64Array, beta = this.mixer.beta, gamma = this.mixer.gamma): void {
+    if (beta !== 0) {
+      for (let i = 0; i < t.memoryItems.length; i++) {
+        const x = t.memoryItems[i];
+        if (x < scores.length) scores[x] += beta * Math.log1p(t.memory[i]);
+      }
+    }
+    if (gamma !== 0) {
+      for (let i = 0; i < t.regressionItems.length; i++) {
+        const x = t.regressionItems[i];
+        if (x < scores.length) scores[x] += gamma * t.regression[i];
+      }
+    }
   }
 
   /** Top-k catalog indices for a user (recent positives most recent first). */
