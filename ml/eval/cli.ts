@@ -1,10 +1,12 @@
 /**
  * ml CLI.
  *   eval    --events FILE [--out FILE] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--threads N] [--step-hours H]
- *           [--k 10] [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON]
+ *           [--k 10] [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON] [--sequential]
  *           [--ease | --baselines ease] [--ease-lambda 300] [--ease-refit 5000] [--ease-history 30] [--ease-space auto|items|users]
  *           (--threads: the backend's kernel threads, default 1 on wasm; the report names the backend and its threads;
- *           --ease adds the EASE baseline `easeRecent`, eval/ease.ts; the JSON goes to stdout, a table to stderr)
+ *           --ease adds the EASE baseline `easeRecent`, eval/ease.ts; the JSON goes to stdout, a table to stderr;
+ *           the comparisons that are not the system's (active / random, static, easeRecent) run in a second thread,
+ *           eval/parallel.ts, with the same figures: --sequential runs everything on one)
  *   convert --format movielens --in DIR --out FILE
  *   convert --format shop [--seed 42] [--users N] [--categories N] [--items-per-category N] [--basket]
  *           [--basket-size 3] [--orders-per-user 8] [--repeat-rate 0.2] [--clicks-before 0] --out FILE
@@ -15,6 +17,7 @@ import * as path from 'path';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../core/backend';
 import { parseJsonl } from '../core/events';
 import { BASKET_SHOP_DEFAULTS, convertMovieLens, convertShop, type ConvertResult } from './convert';
+import { runEvalParallel } from './parallel';
 import { runEval, type EvalReport } from './protocol';
 import type { EaseOptions } from './ease';
 import type { ShopOptions } from '../sim/shop';
@@ -126,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
     const backend = await selectBackend(requested, undefined, { threads });
     const { events, skipped } = parseJsonl(fs.readFileSync(file, 'utf8'));
     if (skipped) process.stderr.write(`[eval] skipped ${skipped} unparseable lines\n`);
-    const report = await runEval(events, {
+    const sequential = flags.get('sequential') === 'true';
+    const report = await (sequential ? runEval : runEvalParallel)(events, {
       stepHours: num(flags, 'step-hours', 1),
       k: num(flags, 'k', 10),
       imageDim: num(flags, 'image-dim', 0),
@@ -136,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       learner: learnerOverrides(flags.get('learner')),
       ease: easeOptions(flags),
     });
-    const json = JSON.stringify({ ...report, skippedLines: skipped });
+    const json = JSON.stringify({ ...report, evalThreads: sequential ? 1 : 2, skippedLines: skipped });
     if (flags.get('out')) {
       const out = flags.get('out') as string;
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

@@ -1,6 +1,7 @@
 import { selectBackend } from '../core/backend';
 import { generateShop, shopEvents } from '../sim/shop';
-import { runEval } from './protocol';
+import { runEvalParallel } from './parallel';
+import { mergeEvalReports, runEval } from './protocol';
 
 beforeAll(async () => {
   await selectBackend('wasm', () => undefined);
@@ -65,5 +66,32 @@ describe('evaluation protocol', () => {
     expect(ease.fits[ease.fits.length - 1].items).toBeLessThanOrEqual(72);
     // baskets of items that go together: EASE beats popularity
     expect(withEase.results.easeRecent.hr).toBeGreaterThan(withEase.results.popular.hr);
+  });
+
+  it('computes the same report from its main and side parts, on one thread after the other or on two at once', async () => {
+    const events = shopEvents(generateShop({ seed: 9, categories: 5, itemsPerCategory: 14, users: 60, basketSize: 3, ordersPerUser: 5 }));
+    const opts = { stepHours: 3, progress: false, compareBudget: 0.3, ease: { refitEvery: 150 }, learner: { student: { dim: 16, hidden: 32 }, teacher: { dim: 16, hidden: 32 } } };
+    const logs: string[] = [];
+    const figures = (r: Awaited<ReturnType<typeof runEval>>) => ({
+      ...r,
+      wallSeconds: 0,
+      trainExamplesPerSecond: 0,
+      regressionRefitSeconds: 0,
+      ease: { ...(r.ease as object), refitSeconds: 0, scoreSeconds: 0, fits: (r.ease as { fits: object[] }).fits.map((f) => ({ ...f, seconds: 0 })) },
+    });
+    const whole = await runEval(events, { ...opts, log: () => undefined });
+    const main = await runEval(events, { ...opts, part: 'main', log: () => undefined });
+    const side = await runEval(events, { ...opts, part: 'side', log: () => undefined });
+    // each part computes only its own scorers
+    expect(Object.keys(main.results).sort()).toEqual(['cooccur', 'knn', 'popular', 'system']);
+    expect(Object.keys(side.results).sort()).toEqual(['easeRecent', 'static']);
+    expect(Object.keys(side.comparisons as object).sort()).toEqual(['active', 'activeTwoTower', 'random', 'randomTwoTower']);
+    expect(whole.evaluated).toBeGreaterThan(50);
+    expect(figures(mergeEvalReports(main, side, 0))).toEqual(figures(whole));
+    const parallel = await runEvalParallel(events, { ...opts, log: (m) => logs.push(m) });
+    expect(figures(parallel)).toEqual(figures(whole));
+    expect(JSON.stringify(Object.keys(parallel.results))).toBe(JSON.stringify(Object.keys(whole.results)));
+    // the side thread's log reaches the caller's
+    expect(logs.some((m) => m.includes('static model trained once'))).toBe(true);
   });
 });

@@ -16,7 +16,16 @@ import { FeatureState } from '../features/state';
 import type { TwoTowerModel } from '../model/two-tower';
 import type { TrainExample } from '../features/example';
 
+/**
+ * Which scorers a run computes: `all`; `main`, the system (student, teacher, int8, its halves alone) and the popular,
+ * cooccur and knn baselines; `side`, the rest (active and random selection, static, easeRecent). Each part replays
+ * every event with its own features, so `main` and `side` merged (mergeEvalReports) are the report of `all`.
+ */
+export type EvalPart = 'all' | 'main' | 'side';
+
 export interface EvalOptions {
+  /** Default `all`. */
+  part?: EvalPart;
   stepHours?: number;
   k?: number;
   imageDim?: number;
@@ -71,6 +80,56 @@ export interface EvalReport {
   trainExamplesPerSecond: number;
   wallSeconds: number;
   [extra: string]: unknown;
+}
+
+/** The report's `results`, in this order: the contract's names, then the opt-in EASE baseline. */
+const RESULT_NAMES = ['system', 'popular', 'cooccur', 'knn', 'static', 'easeRecent'];
+/** The results a main (or whole) run always reports. */
+const MAIN_RESULTS = ['system', 'popular', 'cooccur', 'knn'];
+/** The report's `comparisons`, in this order (each when computed). */
+const COMPARISON_NAMES = ['teacher', 'active', 'random', 'activeTwoTower', 'randomTwoTower', 'fp32', 'int8', 'twoTower', 'memory', 'regression'];
+
+/** The report's target ratios of HR@k (null where either side was not computed or is 0). */
+function ratiosOf(m: Record<string, Metric>, withEase: boolean): Record<string, number | null> {
+  const ratio = (a: string, b: string) => {
+    const x = m[a]?.hr;
+    const y = m[b]?.hr;
+    return x !== undefined && y ? x / y : null;
+  };
+  return {
+    systemOverKnn: ratio('system', 'knn'),
+    systemOverStatic: ratio('system', 'static'),
+    ...(withEase ? { systemOverEase: ratio('system', 'easeRecent') } : {}),
+    studentOverTeacher: ratio('system', 'teacher'),
+    activeOverRandom: ratio('active', 'random'),
+    activeOverRandomTwoTower: ratio('activeTwoTower', 'randomTwoTower'),
+    int8OverFp32: ratio('int8', 'fp32'),
+  };
+}
+
+/**
+ * The report of a whole run from the reports of its `main` and `side` parts over the same events and options (see
+ * EvalPart): every figure as the whole run computes it; `wallSeconds` is the caller's (the parts may overlap).
+ */
+export function mergeEvalReports(main: EvalReport, side: EvalReport, wallSeconds: number): EvalReport {
+  const byOrder = (names: string[], a: Record<string, Metric>, b: Record<string, Metric>) => {
+    const out: Record<string, Metric> = {};
+    for (const n of names) if (a[n] || b[n]) out[n] = a[n] ?? b[n];
+    return out;
+  };
+  const results = byOrder(RESULT_NAMES, main.results, side.results);
+  const comparisons = byOrder(COMPARISON_NAMES, main.comparisons as Record<string, Metric>, side.comparisons as Record<string, Metric>);
+  const ease = (side as { ease?: unknown }).ease;
+  return {
+    ...main,
+    results,
+    wallSeconds,
+    comparisons,
+    ratios: ratiosOf({ ...results, ...comparisons }, 'systemOverEase' in (side.ratios as object)),
+    timeline: { ...(main.timeline as object), ...(side.timeline as object) },
+    rejectedSteps: (main.rejectedSteps as number) + (side.rejectedSteps as number),
+    ...(ease !== undefined ? { ease } : {}),
+  };
 }
 
 class Acc {
@@ -131,13 +190,16 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   const catalog = features.catalog;
   const compareBudget = o.compareBudget ?? 0.3;
   const baseOpts: LearnerOptions = { imageDim: o.imageDim ?? 0, ...o.learner };
-  const system = new ContinualLearner(catalog, { teacher: o.withTeacher === false ? false : {}, ...baseOpts });
+  const part = o.part ?? 'all';
+  const mainPart = part !== 'side';
+  const sidePart = part !== 'main';
+  const system = mainPart ? new ContinualLearner(catalog, { teacher: o.withTeacher === false ? false : {}, ...baseOpts }) : null;
   const sampleEvery = Math.max(1, Math.floor(o.sampleEvery ?? 1));
   let eligible = 0;
-  const learners: ContinualLearner[] = [system];
+  const learners: ContinualLearner[] = system ? [system] : [];
   let active: ContinualLearner | null = null;
   let random: ContinualLearner | null = null;
-  if (compareBudget > 0 && compareBudget < 1) {
+  if (sidePart && compareBudget > 0 && compareBudget < 1) {
     // without the item regression: it counts every sample whatever the selection (as the memory does), so it would be
     // the same in both, and its refits would double the comparison's cost
     active = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'active', budget: compareBudget, seed: 2, regression: false });
@@ -155,7 +217,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
 
   const totalPositives = events.filter(isPositive).length;
   const half = Math.floor(totalPositives / 2);
-  const ease = o.ease ? new EaseBaseline(popular, { ...(typeof o.ease === 'object' ? o.ease : {}), firstQueryAt: half }) : null;
+  const ease = sidePart && o.ease ? new EaseBaseline(popular, { ...(typeof o.ease === 'object' ? o.ease : {}), firstQueryAt: half }) : null;
   let easeScoreSeconds = 0;
   let seenPositives = 0;
   let window = Number.NaN;
@@ -165,12 +227,14 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   let int8Cache: { src: Float32Array; q: QuantizedVectors } | null = null;
   const bar = new ProgressBar('eval', events.length, process.stderr, o.progress ?? true);
 
-  const scorers: Scorer[] = [
-    { name: 'system', learner: system, model: () => system.student, vectors: () => system.itemVectors() },
-  ];
-  if (system.teacher) {
-    const teacher = system.teacher;
-    scorers.push({ name: 'teacher', learner: system, model: () => teacher, vectors: () => system.teacherItemVectors() as { vectors: Float32Array; dim: number } });
+  const scorers: Scorer[] = [];
+  if (system) {
+    const sys = system;
+    scorers.push({ name: 'system', learner: sys, model: () => sys.student, vectors: () => sys.itemVectors() });
+    if (sys.teacher) {
+      const teacher = sys.teacher;
+      scorers.push({ name: 'teacher', learner: sys, model: () => teacher, vectors: () => sys.teacherItemVectors() as { vectors: Float32Array; dim: number } });
+    }
   }
   if (active && random) {
     const a = active;
@@ -298,7 +362,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     if (!isPositive(e)) continue;
     const ie = e as InteractionEvent;
     if (!catalog.index.has(ie.itemId)) flush();
-    if (seenPositives === half && !staticLearner && o.withStatic !== false) {
+    if (seenPositives === half && !staticLearner && sidePart && o.withStatic !== false) {
       flush();
       // static: the system's model trained once on the first half, then frozen
       staticLearner = new ContinualLearner(catalog, { ...baseOpts, teacher: false, maxPasses: o.staticEpochs ?? 3, minStepExamples: firstHalf.length * (o.staticEpochs ?? 3), replayRatio: 0 });
@@ -315,9 +379,11 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       const exclude = user.positives;
       const recentFirst = features.recentFirst(ie.userId);
       const recentArr = Array.from(recentFirst);
-      metric('popular').add(popular.top(k, exclude), idx);
-      metric('cooccur').add(cooccur.top(recentArr[0], k, exclude), idx);
-      metric('knn').add(knn.top(recentArr, k, exclude), idx);
+      if (mainPart) {
+        metric('popular').add(popular.top(k, exclude), idx);
+        metric('cooccur').add(cooccur.top(recentArr[0], k, exclude), idx);
+        metric('knn').add(knn.top(recentArr, k, exclude), idx);
+      }
       if (ease) {
         const t = performance.now();
         metric('easeRecent').add(ease.top(features.recentFirst(ie.userId, ease.history), k, exclude), idx);
@@ -344,32 +410,19 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   for (const c of vtCache.values()) c.vt.dispose();
   bar.finish(`steps ${steps}`);
   const results: Record<string, Metric> = {};
-  for (const name of ['system', 'popular', 'cooccur', 'knn', 'static', 'easeRecent']) {
-    if (acc[name] || (name !== 'static' && name !== 'easeRecent') || (name === 'easeRecent' && ease)) results[name] = metric(name).metric();
+  for (const name of RESULT_NAMES) {
+    if (acc[name] || (mainPart && MAIN_RESULTS.includes(name)) || (name === 'easeRecent' && ease)) results[name] = metric(name).metric();
   }
   const comparisons: Record<string, Metric> = {};
-  for (const name of ['teacher', 'active', 'random', 'activeTwoTower', 'randomTwoTower', 'fp32', 'int8', 'twoTower', 'memory', 'regression']) if (acc[name]) comparisons[name] = acc[name].metric();
-  const ratio = (a: string, b: string) => {
-    const x = acc[a]?.metric().hr;
-    const y = acc[b]?.metric().hr;
-    return x !== undefined && y ? x / y : null;
-  };
+  for (const name of COMPARISON_NAMES) if (acc[name]) comparisons[name] = acc[name].metric();
   return {
     events: events.length,
     k,
     results,
-    trainExamplesPerSecond: system.trainSeconds > 0 ? system.trainedExamples / system.trainSeconds : 0,
+    trainExamplesPerSecond: system && system.trainSeconds > 0 ? system.trainedExamples / system.trainSeconds : 0,
     wallSeconds: (Date.now() - t0) / 1000,
     comparisons,
-    ratios: {
-      systemOverKnn: ratio('system', 'knn'),
-      systemOverStatic: ratio('system', 'static'),
-      ...(ease ? { systemOverEase: ratio('system', 'easeRecent') } : {}),
-      studentOverTeacher: ratio('system', 'teacher'),
-      activeOverRandom: ratio('active', 'random'),
-      activeOverRandomTwoTower: ratio('activeTwoTower', 'randomTwoTower'),
-      int8OverFp32: ratio('int8', 'fp32'),
-    },
+    ratios: ratiosOf({ ...results, ...comparisons }, !!o.ease),
     evaluated,
     /** HR@k per tenth of the scored positives, in time order. */
     timeline: Object.fromEntries(Object.entries(acc).map(([name, a]) => [name, a.segments(10)])),
@@ -381,13 +434,13 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     backendThreads: currentBackend()?.threads ?? null,
     activeBudget: compareBudget,
     sampleEvery,
-    memoryWeight: system.opts.memory ? system.mixer.beta : 0,
-    memoryPairs: system.memory.pairs,
-    regressionWeight: system.regression ? system.mixer.gamma : 0,
-    regressionPairs: system.regression?.pairs ?? 0,
-    regressionItems: system.regression?.items ?? 0,
-    regressionRefits: system.regression?.refits ?? 0,
-    regressionRefitSeconds: system.regression?.refitSeconds ?? 0,
+    memoryWeight: system?.opts.memory ? system.mixer.beta : 0,
+    memoryPairs: system?.memory.pairs ?? 0,
+    regressionWeight: system?.regression ? system.mixer.gamma : 0,
+    regressionPairs: system?.regression?.pairs ?? 0,
+    regressionItems: system?.regression?.items ?? 0,
+    regressionRefits: system?.regression?.refits ?? 0,
+    regressionRefitSeconds: system?.regression?.refitSeconds ?? 0,
     ...(ease
       ? {
           /** The EASE baseline's settings, its refits (size, route, seconds) and the time its lists took. */
