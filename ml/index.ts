@@ -20,6 +20,7 @@ export {
   type StoredTimestamp,
 } from './core/events';
 export { ProgressBar } from './core/progress';
+export { workerReply, type WorkerMessage } from './core/worker-reply';
 export { rankOf, HeldOutAccumulator, type HeldOutMetrics, type RankOutcome } from './core/ranking';
 export { Rng, hashString } from './core/rng';
 export { SparseEmbeddingStore, type SparseStoreOptions, type SparseStoreState, type SparseOptimizer } from './sparse/store';

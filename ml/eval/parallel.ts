@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, type BackendName } from '../core/backend';
 import type { MlEvent } from '../core/events';
+import { workerReply, type WorkerMessage } from '../core/worker-reply';
 import { mergeEvalReports, runEval, type EvalOptions, type EvalReport } from './protocol';
 
 /** What the worker thread gets: the events, the run's options without its callbacks, and the backend to select. */
@@ -19,7 +20,7 @@ export interface SideWorkerInput {
   threads?: number;
 }
 
-export type SideWorkerMessage = { type: 'log'; message: string } | { type: 'done'; report: EvalReport } | { type: 'error'; message: string; stack?: string };
+export type SideWorkerMessage = WorkerMessage<{ report: EvalReport }, { type: 'log'; message: string }>;
 
 /** `runEval(events, o)` with its side part in a worker thread; the same report (wallSeconds aside). */
 export async function runEvalParallel(events: readonly MlEvent[], o: EvalOptions = {}): Promise<EvalReport> {
@@ -39,28 +40,7 @@ export async function runEvalParallel(events: readonly MlEvent[], o: EvalOptions
     // source runs (the eval command, tests) compile TypeScript in the thread too
     execArgv: fromSource ? ['-r', '@swc-node/register'] : [],
   });
-  const side = new Promise<EvalReport>((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (m: SideWorkerMessage) => {
-      if (m.type === 'log') log(m.message);
-      else if (m.type === 'done') {
-        settled = true;
-        resolve(m.report);
-      } else {
-        settled = true;
-        const e = new Error(`eval side thread: ${m.message}`);
-        if (m.stack) e.stack = m.stack;
-        reject(e);
-      }
-    });
-    worker.on('error', (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the eval side thread exited with code ${code} before it finished`));
-    });
-  });
+  const side = workerReply<{ report: EvalReport }, { type: 'log'; message: string }>(worker, 'the eval side thread', (m) => log(m.message)).then((m) => m.report);
   // the main part holds this thread until it ends; a failure of the side is read after it
   side.catch(() => undefined);
   try {

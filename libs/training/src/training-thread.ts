@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerReply } from '@recsys/ml';
 import type { TrainingRunOutcome, TrainingSpec, ProgressFn } from './training-run';
 
 /** A run in a worker thread that can be stopped (shutdown). */
@@ -7,11 +8,6 @@ export interface RunningThread {
   result: Promise<TrainingRunOutcome>;
   terminate: () => Promise<void>;
 }
-
-type WorkerMessage =
-  | { type: 'progress'; fraction: number; note?: string }
-  | { type: 'done'; outcome: TrainingRunOutcome }
-  | { type: 'error'; message: string; stack?: string };
 
 /** Runs `runTraining` in a worker thread (from source under ts, from dist when built). */
 export function startTrainingThread(spec: TrainingSpec, db: { databaseUrl: string; schema: string }, onProgress: ProgressFn): RunningThread {
@@ -24,28 +20,9 @@ export function startTrainingThread(spec: TrainingSpec, db: { databaseUrl: strin
     stdout: false,
     stderr: false,
   });
-  let settled = false;
-  const result = new Promise<TrainingRunOutcome>((resolve, reject) => {
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') onProgress(m.fraction, m.note);
-      else if (m.type === 'done') {
-        settled = true;
-        resolve(m.outcome);
-      } else {
-        settled = true;
-        const e = new Error(m.message);
-        if (m.stack) e.stack = m.stack;
-        reject(e);
-      }
-    });
-    worker.on('error', (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the training thread exited with code ${code} before it finished`));
-    });
-  });
+  const result = workerReply<{ outcome: TrainingRunOutcome }, { type: 'progress'; fraction: number; note?: string }>(worker, 'the training thread', (m) =>
+    onProgress(m.fraction, m.note),
+  ).then((m) => m.outcome);
   return {
     result,
     terminate: async () => {
