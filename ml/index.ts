@@ -60,6 +60,7 @@ export {
   type LearnerCheckpointOptions,
 } from './train/learner-checkpoint';
 export { ReplayReservoir, type ReservoirState } from './train/replay-reservoir';
+export { packPairs, unpackPairs, halfWeights, packedBytes, type PackedPairs } from './serving/packed-pairs';
 export { ItemVectorCache, type ItemVectors } from './train/item-vector-cache';
 export { selectSamples, inclusionProbabilities, sampleWithProbabilities, type SelectionMode, type Selection } from './train/active';
 export { quantizeInt8, dequantizeInt8, topK, topKInt8, dotAll, dotAllInt8, topKOfScores, type QuantizedVectors, type Scored, type TopKOptions } from './core/vectors';

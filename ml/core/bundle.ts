@@ -5,8 +5,8 @@
  */
 import { createHash } from 'crypto';
 
-type Typed = Float32Array | Float64Array | Int8Array | Int32Array | Uint8Array;
-const KINDS = { f32: Float32Array, f64: Float64Array, i8: Int8Array, i32: Int32Array, u8: Uint8Array } as const;
+type Typed = Float32Array | Float64Array | Int8Array | Int32Array | Uint8Array | Uint16Array;
+const KINDS = { f32: Float32Array, f64: Float64Array, i8: Int8Array, i32: Int32Array, u8: Uint8Array, u16: Uint16Array } as const;
 type Kind = keyof typeof KINDS;
 const MAGIC = Buffer.from('RSMLB1\n', 'latin1');
 
@@ -15,11 +15,12 @@ function kindOf(a: Typed): Kind {
   if (a instanceof Float64Array) return 'f64';
   if (a instanceof Int8Array) return 'i8';
   if (a instanceof Int32Array) return 'i32';
+  if (a instanceof Uint16Array) return 'u16';
   return 'u8';
 }
 
 function isTyped(v: unknown): v is Typed {
-  return v instanceof Float32Array || v instanceof Float64Array || v instanceof Int8Array || v instanceof Int32Array || v instanceof Uint8Array;
+  return v instanceof Float32Array || v instanceof Float64Array || v instanceof Int8Array || v instanceof Int32Array || v instanceof Uint8Array || v instanceof Uint16Array;
 }
 
 export class ChecksumError extends Error {}

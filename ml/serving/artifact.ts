@@ -6,10 +6,11 @@
  * - the item inputs x the user tower pools over, the context rows and the user-tower weights;
  * - what embeds a product that arrives later: the content rows (token table), the item-tower weights, imgProj when
  *   imageDim > 0, each item's id bias and whether it has an id row;
- * - the transition memory's serving state (each item's strongest successors) and its weight beta;
+ * - the transition memory's serving state (each item's strongest successors, weights rounded to half precision) and its
+ *   weight beta; the item regression's (float32 weights) and its weight gamma; both packed (serving/packed-pairs);
  * - the candidate index (IVF) over the item vectors, when the catalog is large enough to need one.
- * `load` refuses another kind (ArtifactKindError), another schema version (ArtifactSchemaError) and a damaged file
- * (ChecksumError).
+ * `load` refuses another kind (ArtifactKindError), a schema version it cannot read (ArtifactSchemaError) and a damaged
+ * file (ChecksumError). It reads schema 2 (the wide halves as plain arrays), so versions published before 3 still load.
  */
 import { createHash } from 'crypto';
 import { decodeBundle, encodeBundle } from '../core/bundle';
@@ -19,12 +20,18 @@ import type { TwoTowerModel } from '../model/two-tower';
 import type { ItemRegression } from '../model/item-regression';
 import type { TransitionMemory, TransitionState } from '../model/transitions';
 import { buildCandidateIndex, type CandidateIndexOptions, type CandidateIndexState } from './candidate-index';
+import { halfWeights, isPacked, packPairs, unpackPairs, type PackedPairs } from './packed-pairs';
 import { VectorRows, type StoredRows, type VectorPrecision } from './vector-rows';
 
 /** The `kind` of a serving artifact's meta. */
 export const SERVING_ARTIFACT_KIND = 'recsys-serving-model';
-/** The artifact layout this code reads and writes (2: final vectors, content rows, candidate index). */
-export const SERVING_SCHEMA_VERSION = 2;
+/**
+ * The artifact layout this code writes (2: final vectors, content rows, candidate index; 3: the wide halves packed,
+ * the memory's weights at half precision).
+ */
+export const SERVING_SCHEMA_VERSION = 3;
+/** The layouts this code reads. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [2, 3];
 /**
  * Below this many items recommend scans the whole catalog and no index is built. Measured on a loaded 2-core machine
  * (int8, 65 wide, the index with its default lists and DEFAULT_NPROBE, subsets of the 100k synthetic catalog): the
@@ -74,6 +81,11 @@ export interface ArtifactMemory {
   beta: number;
   /** Successors kept per item (the strongest); default 100. */
   maxNeighbours?: number;
+  /**
+   * The memory's weights: `half` (default) rounds them to half precision, 2 bytes each in the artifact (each moves by
+   * at most 1/2048 of itself, so only near-ties between items can flip); `float32` keeps them as the learner's.
+   */
+  memoryWeights?: 'half' | 'float32';
   /** The item regression (the second wide half) and its weight gamma; default none. */
   regression?: { table: Pick<ItemRegression, 'servingState'>; gamma: number; maxNeighbours?: number } | null;
 }
@@ -130,7 +142,7 @@ export class ArtifactKindError extends Error {
 export class ArtifactSchemaError extends Error {
   override name = 'ArtifactSchemaError';
   constructor(readonly found: unknown) {
-    super(`serving artifact schema ${JSON.stringify(found)}, this code reads ${SERVING_SCHEMA_VERSION}`);
+    super(`serving artifact schema ${JSON.stringify(found)}, this code reads ${READABLE_SCHEMA_VERSIONS.join(' and ')}`);
   }
 }
 
@@ -141,6 +153,11 @@ function digest(parts: ArrayBufferView[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
   return h.digest('hex').slice(0, 16);
+}
+
+function memoryState(m: ArtifactMemory): TransitionState {
+  const s = m.memory.servingState(m.maxNeighbours ?? 100);
+  return m.memoryWeights === 'float32' ? s : halfWeights(s);
 }
 
 /** Builds the artifact of a trained model (its current weights); the index, when built, is the slow part (seconds at 100k). */
@@ -198,7 +215,7 @@ export function buildArtifact(
     ctxKeys: Float64Array.from(cs.keys),
     ctxRows: cs.data,
     dense,
-    ...(memory ? { memory: { ...memory.memory.servingState(memory.maxNeighbours ?? 100), beta: memory.beta } } : {}),
+    ...(memory ? { memory: { ...memoryState(memory), beta: memory.beta } } : {}),
     ...(memory?.regression && memory.regression.gamma !== 0
       ? { regression: { ...memory.regression.table.servingState(memory.regression.maxNeighbours ?? 0), gamma: memory.regression.gamma } }
       : {}),
@@ -206,9 +223,23 @@ export function buildArtifact(
   };
 }
 
-/** The artifact's bytes (a checksummed bundle). */
+/** The artifact's bytes (a checksummed bundle of the current schema: the wide halves packed). */
 export function encodeArtifact(tree: ArtifactTree): Buffer {
-  return encodeBundle(tree);
+  const { memory, regression, ...rest } = tree;
+  return encodeBundle({
+    ...rest,
+    meta: { ...tree.meta, schemaVersion: SERVING_SCHEMA_VERSION },
+    ...(memory ? { memory: { ...packPairs(memory), beta: memory.beta } } : {}),
+    ...(regression ? { regression: { ...packPairs(regression), gamma: regression.gamma } } : {}),
+  });
+}
+
+type StoredHalf<W> = (PackedPairs | TransitionState) & W;
+
+function unpacked<W extends object>(s: StoredHalf<W> | undefined): (TransitionState & W) | undefined {
+  if (!s || !isPacked(s)) return s as (TransitionState & W) | undefined;
+  const { packed: _p, groups: _g, pairs: _n, varints: _v, weightHalf: _h, weight: _w, window: _win, ...extra } = s as PackedPairs & W;
+  return { ...unpackPairs(s), ...(extra as W) };
 }
 
 /** Parses and checks an artifact: ChecksumError when damaged, ArtifactKindError / ArtifactSchemaError when not this format. */
@@ -216,6 +247,9 @@ export function decodeArtifact(buf: Buffer): ArtifactTree {
   const tree = decodeBundle<Partial<ArtifactTree>>(buf);
   const meta = (tree.meta ?? {}) as Partial<ArtifactMeta>;
   if (meta.kind !== SERVING_ARTIFACT_KIND) throw new ArtifactKindError(meta.kind);
-  if (meta.schemaVersion !== SERVING_SCHEMA_VERSION) throw new ArtifactSchemaError(meta.schemaVersion);
-  return tree as ArtifactTree;
+  if (!READABLE_SCHEMA_VERSIONS.includes(meta.schemaVersion as number)) throw new ArtifactSchemaError(meta.schemaVersion);
+  const stored = tree as Omit<ArtifactTree, 'memory' | 'regression'> & { memory?: StoredHalf<{ beta: number }>; regression?: StoredHalf<{ gamma: number }> };
+  const memory = unpacked(stored.memory);
+  const regression = unpacked(stored.regression);
+  return { ...(stored as ArtifactTree), ...(memory ? { memory } : {}), ...(regression ? { regression } : {}) };
 }

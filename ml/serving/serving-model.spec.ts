@@ -7,7 +7,7 @@ import { FeatureState } from '../features/state';
 import { generateShop, shopEvents, type Shop } from '../sim/shop';
 import { ContinualLearner } from '../train/learner';
 import { feedEvents } from '../train/feed';
-import { ArtifactKindError, ArtifactSchemaError, ServingModel, type HeldOutSample } from './index';
+import { ArtifactKindError, ArtifactSchemaError, decodeArtifact, ServingModel, type HeldOutSample } from './index';
 
 const HOUR = 3600_000;
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
 describe('serving model built from the learner', () => {
   it('recommends exactly the learner top-10 for every user with fp32 vectors and the whole memory', () => {
     const { learner } = small;
-    const serving = ServingModel.fromModel(learner.student, 'fp32', {}, learner.wideHalves(0), { vectors: learner.itemVectors().vectors });
+    const serving = ServingModel.fromModel(learner.student, 'fp32', {}, { ...learner.wideHalves(0), memoryWeights: 'float32' }, { vectors: learner.itemVectors().vectors });
     expect(serving.memoryWeight).toBe(2);
     expect(serving.regressionWeight).toBe(4);
     for (const user of small.shop.preference.keys()) expect(servingTop(small, serving, user)).toEqual(learnerTop(small, user));
@@ -152,7 +152,7 @@ describe('serving artifact', () => {
       const bytes = built.save();
       const loaded = ServingModel.load(bytes);
       expect(loaded.meta).toEqual(built.meta);
-      expect(loaded.meta).toMatchObject({ kind: 'recsys-serving-model', schemaVersion: 2, precision, items: small.features.catalog.size, ...meta });
+      expect(loaded.meta).toMatchObject({ kind: 'recsys-serving-model', schemaVersion: 3, precision, items: small.features.catalog.size, ...meta });
       expect(Array.from(loaded.itemVectors())).toEqual(Array.from(built.itemVectors()));
       for (const user of ['u-3', 'u-17', 'u-60']) expect(servingTop(small, loaded, user)).toEqual(servingTop(small, built, user));
       expect(ServingModel.checksum(bytes)).toMatch(/^[0-9a-f]{64}$/);
@@ -162,6 +162,38 @@ describe('serving artifact', () => {
       tree.dense.ib2.value.fill(5);
       expect(Array.from(ServingModel.load(encodeBundle(tree)).itemVectors())).toEqual(Array.from(built.itemVectors()));
     }
+  });
+
+  it('ships the memory at half precision by default: a smaller file, the same answers but for near-ties', () => {
+    const { learner } = small;
+    const half = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves());
+    const full = ServingModel.fromModel(learner.student, 'int8', {}, { ...learner.wideHalves(), memoryWeights: 'float32' });
+    const bytesHalf = half.save();
+    const bytesFull = full.save();
+    expect(bytesHalf.length).toBeLessThan(bytesFull.length);
+    // the built model and the loaded one score alike (the rounding is done at the build, not at the save)
+    const loaded = ServingModel.load(bytesHalf);
+    let same = 0;
+    const users = Array.from(small.shop.preference.keys());
+    for (const user of users) {
+      expect(servingTop(small, loaded, user)).toEqual(servingTop(small, half, user));
+      if (JSON.stringify(servingTop(small, half, user)) === JSON.stringify(servingTop(small, full, user))) same++;
+    }
+    expect(same).toBeGreaterThanOrEqual(0.9 * users.length);
+  });
+
+  it('reads an artifact of schema 2 (the wide halves as plain arrays), as versions published before 3 were written', () => {
+    const { learner } = small;
+    const built = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves());
+    const tree = decodeBundle<Record<string, unknown> & { meta: Record<string, unknown> }>(built.save());
+    const plain = ServingModel.fromModel(learner.student, 'int8', {}, learner.wideHalves());
+    // the same tree, its wide halves unpacked, written as schema 2 wrote it
+    const v2 = decodeArtifact(built.save());
+    const old = encodeBundle({ ...tree, meta: { ...tree.meta, schemaVersion: 2 }, memory: v2.memory, regression: v2.regression });
+    const loaded = ServingModel.load(old);
+    expect(loaded.meta.schemaVersion).toBe(2);
+    expect(loaded.regressionWeight).toBe(4);
+    for (const user of small.shop.preference.keys()) expect(servingTop(small, loaded, user)).toEqual(servingTop(small, plain, user));
   });
 
   it('names a version of its own when none is given, the same for the same weights', () => {

@@ -26,6 +26,9 @@ import {
   convertMovieLens,
   feedEvents,
   generateShop,
+  halfWeights,
+  packedBytes,
+  packPairs,
   parseEventLine,
   runEval,
   shopEvents,
@@ -47,17 +50,17 @@ const MB = 1024 * 1024;
 
 /**
  * Bytes of the student's learned weights at int8 (rows as int8 codes + a float32 scale + a 4-byte key), its memory and
- * its item regression (as the artifact ships them).
+ * its item regression (as the artifact ships them: packed, the memory at half precision).
  */
 function studentBytes(learner: ContinualLearner): Record<string, number> {
   const m = learner.student;
   const d = m.cfg.dim;
   const rows = (n: number, width: number) => n * (width + 4 + 4);
   const dense = Array.from(m.dense.values()).reduce((s, p) => s + p.value.length * 4, 0);
-  const mem = learner.memory.servingState(100);
-  const memory = mem.to.byteLength + mem.weight.byteLength + (mem.fromItems?.byteLength ?? 0) + (mem.fromCounts?.byteLength ?? 0);
+  // the wide halves as the artifact stores them: packed, the memory's weights at half precision
+  const memory = packedBytes(packPairs(halfWeights(learner.memory.servingState(100))));
   const reg = learner.regression?.servingState();
-  const regression = reg ? reg.to.byteLength + reg.weight.byteLength + (reg.fromItems?.byteLength ?? 0) + (reg.fromCounts?.byteLength ?? 0) : 0;
+  const regression = reg ? packedBytes(packPairs(reg)) : 0;
   const parts = {
     idRows: rows(m.item.size, d),
     contentRows: rows(m.token.size, d),
