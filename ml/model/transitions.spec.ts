@@ -1,4 +1,4 @@
-import { MemoryMixer, MIX_BETAS, MIX_GAMMAS, TransitionMemory } from './transitions';
+import { historyBucket, MemoryMixer, MIX_BETAS, MIX_BUCKET_MIN_SAMPLES, MIX_GAMMAS, TransitionMemory } from './transitions';
 
 describe('transition memory', () => {
   it('weights a successor by how recent the earlier positive was (1/k) and scores users from their recent positives', () => {
@@ -111,6 +111,40 @@ describe('transition memory', () => {
       misleading.observe(dots, [p], p + 2, memory, null, allowed);
     }
     expect(misleading.beta).toBe(0);
+  });
+
+  it('weighs each history bucket by its own samples: the memory for the users it helps, not for the others', () => {
+    const n = 300;
+    const allowed = new Array<boolean>(n).fill(true);
+    // memory that knows every transition i -> i + 1
+    const memory = new TransitionMemory(1);
+    for (let i = 0; i + 1 < n; i++) for (let r = 0; r < 3; r++) memory.learn([i], i + 1);
+    let seed = 5;
+    const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const mixer = new MemoryMixer(1);
+    // a long history (30 items, bucket 20..49): the memory predicts the target; a short one (2 items): the two-tower
+    // ranks the target first and the memory points elsewhere
+    const long = (p: number) => [p, ...Array.from({ length: 29 }, (_, k) => (p + 100 + k) % n)];
+    for (let t = 0; t < 2 * MIX_BUCKET_MIN_SAMPLES; t++) {
+      const p = t % (n - 3);
+      mixer.observe(Float32Array.from({ length: n }, noise), long(p), p + 1, memory, null, allowed);
+      const dots = Float32Array.from({ length: n }, noise);
+      dots[p + 2] = 5;
+      mixer.observe(dots, [p, (p + 150) % n], p + 2, memory, null, allowed);
+    }
+    expect(historyBucket(2)).toBe(0);
+    expect(historyBucket(30)).toBe(2);
+    expect(mixer.weightsFor(30)[0]).toBeGreaterThan(0);
+    expect(mixer.weightsFor(2)[0]).toBe(0);
+    // a bucket that has ranked too few samples gets the weights chosen over all
+    expect(mixer.weightsFor(7)).toEqual([mixer.beta, mixer.gamma]);
+    expect(mixer.weights().bucketBeta).toEqual([0, mixer.beta, mixer.weightsFor(30)[0], mixer.beta]);
+    // the buckets go through a state, and a state before them starts them afresh
+    const again = MemoryMixer.fromState(mixer.state());
+    for (const h of [2, 7, 30, 50]) expect(again.weightsFor(h)).toEqual(mixer.weightsFor(h));
+    const { bucketGain: _g, bucketSamples: _s, bucketBeta: _b, bucketGamma: _c, ...before } = mixer.state();
+    const old = MemoryMixer.fromState(before);
+    for (const h of [2, 7, 30, 50]) expect(old.weightsFor(h)).toEqual([mixer.beta, mixer.gamma]);
   });
 
   it('reads the state of an earlier, smaller grid by value: each pair it had keeps its gain, a pair beyond it starts from the nearest', () => {

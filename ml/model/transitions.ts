@@ -174,6 +174,31 @@ const LEGACY_GAMMAS = 10;
 /** The weights of the item-regression term the mixer chooses from (0: none). */
 export const MIX_GAMMAS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] as const;
 
+/**
+ * The mixer weighs users by how many recent positives they have: a user's bucket is the first bound above that count
+ * (the features keep at most 50, the last bucket). The wide terms sum over the user's recent items, so how much they
+ * say, and how much they should weigh beside the two-tower score, changes with the history's length.
+ */
+export const MIX_HISTORY_BOUNDS = [5, 20, 50] as const;
+/** A bucket's own weights are used once it has ranked this many samples; until then the weights chosen over all. */
+export const MIX_BUCKET_MIN_SAMPLES = 50;
+
+/** The history bucket of a user with `n` recent positives (0 .. MIX_HISTORY_BOUNDS.length). */
+export function historyBucket(n: number): number {
+  let b = 0;
+  while (b < MIX_HISTORY_BOUNDS.length && n >= MIX_HISTORY_BOUNDS[b]) b++;
+  return b;
+}
+
+/** The weights of the wide terms, overall and per history bucket (what an artifact ships). */
+export interface MixWeights {
+  beta: number;
+  gamma: number;
+  /** Per bucket of historyBucket: its beta and gamma (the overall ones until it has ranked enough samples). */
+  bucketBeta: number[];
+  bucketGamma: number[];
+}
+
 /** A linear wide term the mixer weighs (model/item-regression: r(x) >= 0 for every item it reaches). */
 export interface LinearWideTerm {
   score(hist: ArrayLike<number>, item: number): number;
@@ -193,6 +218,14 @@ export interface MixerState {
   samples: number;
   decay: number;
   k: number;
+  /**
+   * Per history bucket (absent in a state before them: buckets start afresh): the decayed gains (bucket-major, each
+   * as `gain`), the samples ranked, and the chosen weights.
+   */
+  bucketGain?: Float64Array;
+  bucketSamples?: number[];
+  bucketBeta?: number[];
+  bucketGamma?: number[];
 }
 
 /**
@@ -205,6 +238,11 @@ export interface MixerState {
 export class MemoryMixer {
   readonly gain = new Float64Array(MIX_BETAS.length * MIX_GAMMAS.length);
   samples = 0;
+  /** Per history bucket: gains (bucket-major), samples ranked, chosen weights. */
+  readonly bucketGain = new Float64Array((MIX_HISTORY_BOUNDS.length + 1) * MIX_BETAS.length * MIX_GAMMAS.length);
+  readonly bucketSamples: number[] = Array.from({ length: MIX_HISTORY_BOUNDS.length + 1 }, () => 0);
+  private readonly bucketBeta: number[] = this.bucketSamples.map(() => 0);
+  private readonly bucketGamma: number[] = this.bucketSamples.map(() => 0);
   /** Work marks per catalog item (1: not rankable, 2: scored by a wide term), cleared after each use. */
   private skip = new Uint8Array(0);
   /** Memory and regression scores of the items a wide term reaches, by item (valid while marked 2). */
@@ -227,7 +265,36 @@ export class MemoryMixer {
 
   /** Everything the mixer has learnt: the chosen weights, each pair's decayed gain and the samples observed. */
   state(): MixerState {
-    return { beta: this.beta, gamma: this.gamma, gain: this.gain.slice(), samples: this.samples, decay: this.decay, k: this.k };
+    return {
+      beta: this.beta,
+      gamma: this.gamma,
+      gain: this.gain.slice(),
+      samples: this.samples,
+      decay: this.decay,
+      k: this.k,
+      bucketGain: this.bucketGain.slice(),
+      bucketSamples: this.bucketSamples.slice(),
+      bucketBeta: this.bucketBeta.slice(),
+      bucketGamma: this.bucketGamma.slice(),
+    };
+  }
+
+  /** The weights for a user with `n` recent positives: their bucket's once it has ranked enough samples, else the overall. */
+  weightsFor(n: number): [number, number] {
+    const b = historyBucket(n);
+    return this.bucketSamples[b] >= MIX_BUCKET_MIN_SAMPLES ? [this.bucketBeta[b], this.bucketGamma[b]] : [this.beta, this.gamma];
+  }
+
+  /** The overall weights and each bucket's as `weightsFor` gives them. */
+  weights(): MixWeights {
+    const bucketBeta: number[] = [];
+    const bucketGamma: number[] = [];
+    for (let b = 0; b <= MIX_HISTORY_BOUNDS.length; b++) {
+      const [beta, gamma] = this.weightsFor(b === 0 ? 0 : MIX_HISTORY_BOUNDS[b - 1]);
+      bucketBeta.push(beta);
+      bucketGamma.push(gamma);
+    }
+    return { beta: this.beta, gamma: this.gamma, bucketBeta, bucketGamma };
   }
 
   /** A mixer that continues from `s` exactly (the same gains, so the same next choices). */
@@ -252,6 +319,19 @@ export class MemoryMixer {
       }
     }
     this.samples = s.samples;
+    const nb = this.bucketSamples.length;
+    if (s.bucketGain && s.bucketGain.length === this.bucketGain.length && s.bucketSamples?.length === nb) {
+      this.bucketGain.set(s.bucketGain);
+      for (let b = 0; b < nb; b++) {
+        this.bucketSamples[b] = s.bucketSamples[b];
+        this.bucketBeta[b] = s.bucketBeta?.[b] ?? 0;
+        this.bucketGamma[b] = s.bucketGamma?.[b] ?? 0;
+      }
+    } else {
+      // a state before the buckets: they start afresh (the overall weights serve them until they have ranked enough)
+      this.bucketGain.fill(0);
+      for (let b = 0; b < nb; b++) this.bucketSamples[b] = this.bucketBeta[b] = this.bucketGamma[b] = 0;
+    }
   }
 
   /**
@@ -385,18 +465,33 @@ export class MemoryMixer {
     };
     for (let b = 0; b < nb; b++) for (let g = 0; g < ng; g++) higher[b * NG + g] += countAbove(dt + MIX_BETAS[b] * mt + MIX_GAMMAS[g] * rt);
     for (const x of marked) skip[x] = 0;
+    // the sample counts overall and in its history bucket
+    const size = this.gain.length;
+    const bucket = historyBucket(hist.length);
+    const bo = bucket * size;
+    const bg = this.bucketGain;
     for (let b = 0; b < nb; b++) {
       for (let g = 0; g < ng; g++) {
         const c = b * NG + g;
-        this.gain[c] = this.decay * this.gain[c] + (higher[c] < this.k ? 1 / Math.log2(higher[c] + 2) : 0);
+        const gain = higher[c] < this.k ? 1 / Math.log2(higher[c] + 2) : 0;
+        this.gain[c] = this.decay * this.gain[c] + gain;
+        bg[bo + c] = this.decay * bg[bo + c] + gain;
       }
     }
     this.samples++;
-    let best = 0;
-    for (let c = 1; c < this.gain.length; c++) if (this.gain[c] > this.gain[best]) best = c;
+    this.bucketSamples[bucket]++;
+    const argmax = (a: Float64Array, from: number): number => {
+      let best = 0;
+      for (let c = 1; c < size; c++) if (a[from + c] > a[from + best]) best = c;
+      return best;
+    };
     if (this.samples >= 20) {
+      const best = argmax(this.gain, 0);
       this.beta = MIX_BETAS[Math.floor(best / NG)];
       this.gamma = MIX_GAMMAS[best % NG];
     }
+    const bb = argmax(bg, bo);
+    this.bucketBeta[bucket] = MIX_BETAS[Math.floor(bb / NG)];
+    this.bucketGamma[bucket] = MIX_GAMMAS[bb % NG];
   }
 }

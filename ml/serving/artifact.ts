@@ -88,6 +88,11 @@ export interface ArtifactMemory {
   memoryWeights?: 'half' | 'float32';
   /** The item regression (the second wide half) and its weight gamma; default none. */
   regression?: { table: Pick<ItemRegression, 'servingState'>; gamma: number; maxNeighbours?: number } | null;
+  /**
+   * The weights per history bucket (the mixer's): a user with n known recent positives is in the first bucket whose
+   * bound exceeds n (the last bucket past them all); default none: beta and gamma for every user.
+   */
+  byHistory?: { bounds: readonly number[]; beta: readonly number[]; gamma: readonly number[] };
 }
 
 export interface ArtifactBuildOptions {
@@ -127,6 +132,8 @@ export interface ArtifactTree {
   memory?: TransitionState & { beta: number };
   /** The item regression's weights (each item's strongest, read over `window` recent items) and its weight gamma. */
   regression?: TransitionState & { gamma: number };
+  /** The wide halves' weights per history bucket (ArtifactMemory.byHistory); absent: beta and gamma for everyone. */
+  mix?: { bounds: number[]; beta: number[]; gamma: number[] };
   index?: CandidateIndexState;
 }
 
@@ -216,9 +223,10 @@ export function buildArtifact(
     ctxRows: cs.data,
     dense,
     ...(memory ? { memory: { ...memoryState(memory), beta: memory.beta } } : {}),
-    ...(memory?.regression && memory.regression.gamma !== 0
+    ...(memory?.regression && (memory.regression.gamma !== 0 || (memory.byHistory?.gamma ?? []).some((g) => g !== 0))
       ? { regression: { ...memory.regression.table.servingState(memory.regression.maxNeighbours ?? 0), gamma: memory.regression.gamma } }
       : {}),
+    ...(memory?.byHistory ? { mix: { bounds: memory.byHistory.bounds.slice(), beta: memory.byHistory.beta.slice(), gamma: memory.byHistory.gamma.slice() } } : {}),
     ...(buildIndex ? { index: buildCandidateIndex(vectors, D, n, o.index || {}) } : {}),
   };
 }

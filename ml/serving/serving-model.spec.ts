@@ -41,9 +41,10 @@ let small: Trained;
 beforeAll(async () => {
   await selectBackend('wasm', () => undefined);
   small = train(generateShop({ seed: 42, categories: 6, itemsPerCategory: 20, users: 120, clicksPerUser: 16 }), 42);
-  // weights the mix could have chosen, so the memory's and the regression's parts of the score are exercised
-  small.learner.mixer.beta = 2;
-  small.learner.mixer.gamma = 4;
+  // weights the mix could have chosen, so the memory's and the regression's parts of the score are exercised, the same
+  // for every history (no bucket has ranked samples of its own)
+  const st = small.learner.mixer.state();
+  small.learner.mixer.restore({ ...st, beta: 2, gamma: 4, bucketSamples: (st.bucketSamples as number[]).map(() => 0) });
   expect(small.learner.regression?.pairs).toBeGreaterThan(0);
 });
 
@@ -61,6 +62,35 @@ describe('serving model built from the learner', () => {
     // its user vector is the model's own, bit for bit
     const hist = small.features.recentFirst('u-3');
     expect(Array.from(serving.userVector(ids(small, hist), { ts: 0 }))).toEqual(Array.from(learner.student.userVector(hist, contextKeys(0, undefined))));
+  });
+
+  it("weighs each user's wide terms by their history's bucket as the learner does, also after save and load", () => {
+    const { learner } = small;
+    const st = learner.mixer.state();
+    const buckets = (st.bucketSamples as number[]).length;
+    try {
+      // distinct weights per bucket (the small shop's users have up to 16 recent positives: buckets 0 and 1)
+      learner.mixer.restore({ ...st, bucketSamples: Array(buckets).fill(100), bucketBeta: [0, 8, 1, 1].slice(0, buckets), bucketGamma: [16, 0, 4, 4].slice(0, buckets) });
+      expect(learner.mixer.weightsFor(2)).toEqual([0, 16]);
+      expect(learner.mixer.weightsFor(10)).toEqual([8, 0]);
+      const serving = ServingModel.fromModel(learner.student, 'fp32', {}, { ...learner.wideHalves(0), memoryWeights: 'float32' }, { vectors: learner.itemVectors().vectors });
+      const loaded = ServingModel.load(serving.save());
+      // each user with their whole history (bucket 1) and with their 3 most recent positives (bucket 0)
+      const weightsSeen = new Set<number>();
+      for (const user of small.shop.preference.keys()) {
+        const full = small.features.recentFirst(user);
+        for (const hist of [full, full.subarray(0, 3)]) {
+          weightsSeen.add(learner.mixer.weightsFor(hist.length)[0]);
+          const want = ids(small, learner.recommend(hist, contextKeys(0, undefined), { k: 10, exclude: seen(small, user) }));
+          for (const s of [serving, loaded]) expect(s.recommend(ids(small, hist), 10, { ts: 0 }, ids(small, seen(small, user))).map((r) => r.itemId)).toEqual(want);
+        }
+      }
+      expect(weightsSeen).toEqual(new Set([0, 8]));
+      expect(loaded.weightsFor(2)).toEqual([0, 16]);
+      expect(loaded.weightsFor(49)).toEqual([1, 4]);
+    } finally {
+      learner.mixer.restore(st);
+    }
   });
 
   it('scores given items exactly as the whole-catalog scores do, and none it does not know or that were deleted', () => {

@@ -99,6 +99,8 @@ export class ServingModel {
   private readonly beta: number;
   private readonly regression: SuccessorTable | null;
   private readonly gamma: number;
+  /** The weights per history bucket (the artifact's `mix`), or null: beta and gamma for every user. */
+  private readonly mix: { bounds: number[]; beta: number[]; gamma: number[] } | null;
   /** Memory and regression scores of the items the wide terms reach (valid while marked 2). */
   private wideM = new Float64Array(0);
   private wideR = new Float64Array(0);
@@ -121,6 +123,7 @@ export class ServingModel {
     this.beta = t.memory?.beta ?? 0;
     this.regression = t.regression ? SuccessorTable.fromState(t.regression) : null;
     this.gamma = t.regression?.gamma ?? 0;
+    this.mix = t.mix ?? null;
     this.candidates = t.index ? new CandidateIndex(t.index) : null;
   }
 
@@ -207,6 +210,18 @@ export class ServingModel {
     return this.gamma;
   }
 
+  /**
+   * The memory's and the regression's weights for a user with `n` known recent positives: their history bucket's (an
+   * artifact with per-history weights, the learner's mixer), else beta and gamma.
+   */
+  weightsFor(n: number): [number, number] {
+    const mix = this.mix;
+    if (!mix) return [this.beta, this.gamma];
+    let b = 0;
+    while (b < mix.bounds.length && n >= mix.bounds[b]) b++;
+    return [this.successors ? mix.beta[b] : 0, this.regression ? mix.gamma[b] : 0];
+  }
+
   /** Bytes held by the item vectors, item inputs, content rows, memory and index (the bulk of the process's model memory). */
   get bytes(): number {
     const idx = this.t.index;
@@ -280,14 +295,13 @@ export class ServingModel {
   private scoreAll(u: Float32Array, hist: readonly number[]): Float32Array {
     const scores = new Float32Array(this.size);
     this.vectors.dotAll(u, scores);
-    if (this.successors && this.beta !== 0) {
-      const beta = this.beta;
+    const [beta, gamma] = this.weightsFor(hist.length);
+    if (this.successors && beta !== 0) {
       this.successors.forEach(hist, (x, m) => {
         if (x < scores.length) scores[x] += beta * Math.log1p(m);
       });
     }
-    if (this.regression && this.gamma !== 0) {
-      const gamma = this.gamma;
+    if (this.regression && gamma !== 0) {
       this.regression.forEach(hist, (x, r) => {
         if (x < scores.length) scores[x] += gamma * r;
       });
@@ -296,8 +310,8 @@ export class ServingModel {
   }
 
   /** The full score of item i from its dot product and wide scores, rounded as scoreAll rounds (float32 after each term). */
-  private full(dot: number, m: number, r: number): number {
-    return Math.fround(Math.fround(Math.fround(dot) + this.beta * Math.log1p(m)) + this.gamma * r);
+  private full(dot: number, m: number, r: number, beta: number, gamma: number): number {
+    return Math.fround(Math.fround(Math.fround(dot) + beta * Math.log1p(m)) + gamma * r);
   }
 
   /** Full scores of every known item for a user from their recent item ids (most recent first), by item index. */
@@ -313,14 +327,15 @@ export class ServingModel {
   scoreItems(recentItemIds: readonly string[], itemIds: readonly string[], context: UserContext = {}): (number | undefined)[] {
     const hist = this.indices(recentItemIds);
     const u = this.userVectorOf(hist, context);
+    const [beta, gamma] = this.weightsFor(hist.length);
     const memory = new Map<number, number>();
-    if (this.successors && this.beta !== 0) this.successors.forEach(hist, (x, m) => memory.set(x, m));
+    if (this.successors && beta !== 0) this.successors.forEach(hist, (x, m) => memory.set(x, m));
     const regression = new Map<number, number>();
-    if (this.regression && this.gamma !== 0) this.regression.forEach(hist, (x, r) => regression.set(x, r));
+    if (this.regression && gamma !== 0) this.regression.forEach(hist, (x, r) => regression.set(x, r));
     return itemIds.map((id) => {
       const i = this.index.get(id);
       if (i === undefined || this.active[i] !== 1) return undefined;
-      return this.full(this.vectors.dot(u, i), memory.get(i) ?? 0, regression.get(i) ?? 0);
+      return this.full(this.vectors.dot(u, i), memory.get(i) ?? 0, regression.get(i) ?? 0, beta, gamma);
     });
   }
 
@@ -380,12 +395,13 @@ export class ServingModel {
       }
       return true;
     };
-    if (this.successors && this.beta !== 0) {
+    const [beta, gamma] = this.weightsFor(hist.length);
+    if (this.successors && beta !== 0) {
       this.successors.forEach(hist, (x, m) => {
         if (reach(x)) wm[x] = m;
       });
     }
-    if (this.regression && this.gamma !== 0) {
+    if (this.regression && gamma !== 0) {
       this.regression.forEach(hist, (x, r) => {
         if (reach(x)) wr[x] = r;
       });
@@ -400,7 +416,7 @@ export class ServingModel {
     if (deep.size < k) return null;
     const top = new TopKHeap(k);
     for (let t = 0; t < deep.size; t++) top.push(deep.idx[t], deep.val[t]);
-    for (const x of wideItems) if (active[x] === 1) top.push(x, this.full(vectors.dot(u, x), wm[x], wr[x]));
+    for (const x of wideItems) if (active[x] === 1) top.push(x, this.full(vectors.dot(u, x), wm[x], wr[x], beta, gamma));
     return top.result().map((r) => ({ itemId: this.itemIds[r.index], score: r.score }));
   }
 

@@ -14,7 +14,7 @@ import type { Catalog } from '../features/catalog';
 import type { TrainExample } from '../features/example';
 import { studentConfig, teacherConfig, type TowerConfig } from '../model/config';
 import { ItemRegression, type RegressionOptions, type RegressionState } from '../model/item-regression';
-import { MemoryMixer, TransitionMemory, type MixerState, type TransitionState } from '../model/transitions';
+import { MemoryMixer, MIX_HISTORY_BOUNDS, TransitionMemory, type MixerState, type TransitionState } from '../model/transitions';
 import { TwoTowerModel, type Distiller, type TwoTowerState } from '../model/two-tower';
 import { selectSamples, type SelectionMode } from './active';
 import { ItemVectorCache, type ItemVectors } from './item-vector-cache';
@@ -73,6 +73,8 @@ export interface LearnerOptions {
 
 /** A user's wide-half terms (ContinualLearner.wideTerms): items and their unweighted memory and regression scores. */
 export interface WideTerms {
+  /** The user's recent positives (which weights of the mixer apply). */
+  histLength: number;
   memoryItems: number[];
   memory: number[];
   regressionItems: number[];
@@ -510,10 +512,13 @@ export class ContinualLearner {
     beta: number;
     maxNeighbours?: number;
     regression: { table: ItemRegression; gamma: number; maxNeighbours?: number } | null;
+    byHistory: { bounds: readonly number[]; beta: number[]; gamma: number[] };
   } {
+    const w = this.mixer.weights();
     return {
       memory: this.memory,
       beta: this.mixer.beta,
+      byHistory: { bounds: MIX_HISTORY_BOUNDS, beta: w.bucketBeta, gamma: w.bucketGamma },
       ...(maxNeighbours !== undefined ? { maxNeighbours } : {}),
       regression: this.regression ? { table: this.regression, gamma: this.mixer.gamma, ...(maxNeighbours !== undefined ? { maxNeighbours } : {}) } : null,
     };
@@ -521,8 +526,9 @@ export class ContinualLearner {
 
   /** Adds the wide halves' terms to a user's two-tower scores (the student's full score). */
   boostWide(hist: ArrayLike<number>, scores: Float32Array | Float64Array): void {
-    if (this.opts.memory) this.memory.boost(hist, this.mixer.beta, scores);
-    this.regression?.boost(hist, this.mixer.gamma, scores);
+    const [beta, gamma] = this.mixer.weightsFor(hist.length);
+    if (this.opts.memory) this.memory.boost(hist, beta, scores);
+    this.regression?.boost(hist, gamma, scores);
   }
 
   /**
@@ -530,7 +536,7 @@ export class ContinualLearner {
    * memory's m(x) and the regression's r(x), each in the order `boostWide` adds them.
    */
   wideTerms(hist: ArrayLike<number>): WideTerms {
-    const t: WideTerms = { memoryItems: [], memory: [], regressionItems: [], regression: [] };
+    const t: WideTerms = { histLength: hist.length, memoryItems: [], memory: [], regressionItems: [], regression: [] };
     if (this.opts.memory) {
       this.memory.forEach(hist, (x, m) => {
         t.memoryItems.push(x);
@@ -545,10 +551,10 @@ export class ContinualLearner {
   }
 
   /**
-   * Adds `wideTerms` to scores with weights beta and gamma (default the mixer's): with the mixer's weights the same
-   * floats as `boostWide`; with beta 1 and gamma 0 on zeros, the memory alone, and so on.
+   * Adds `wideTerms` to scores with weights beta and gamma (default the mixer's for the user's history): with the
+   * mixer's weights the same floats as `boostWide`; with beta 1 and gamma 0 on zeros, the memory alone, and so on.
    */
-  addWide(t: WideTerms, scores: Float32Array | Float64Array, beta = this.mixer.beta, gamma = this.mixer.gamma): void {
+  addWide(t: WideTerms, scores: Float32Array | Float64Array, beta = this.mixer.weightsFor(t.histLength)[0], gamma = this.mixer.weightsFor(t.histLength)[1]): void {
     if (beta !== 0) {
       for (let i = 0; i < t.memoryItems.length; i++) {
         const x = t.memoryItems[i];
