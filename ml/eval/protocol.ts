@@ -13,7 +13,6 @@ import { EaseBaseline, type EaseOptions } from './ease';
 import { currentBackend } from '../core/backend';
 import { ContinualLearner, type HeldOutSample, type LearnerOptions, type WideTerms } from '../train/learner';
 import { FeatureState } from '../features/state';
-import { MIX_HISTORY_BOUNDS } from '../model/transitions';
 import type { TwoTowerModel } from '../model/two-tower';
 import type { TrainExample } from '../features/example';
 
@@ -439,7 +438,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     memoryPairs: system?.memory.pairs ?? 0,
     regressionWeight: system?.regression ? system.mixer.gamma : 0,
     /** The system's wide-half weights per history bucket at the end (MIX_HISTORY_BOUNDS), as its artifact would ship them. */
-    historyWeights: system ? { bounds: MIX_HISTORY_BOUNDS, beta: system.mixer.weights().bucketBeta, gamma: system.mixer.weights().bucketGamma } : null,
+    historyWeights: system ? system.wideHalves().byHistory : null,
     regressionPairs: system?.regression?.pairs ?? 0,
     regressionItems: system?.regression?.items ?? 0,
     regressionRefits: system?.regression?.refits ?? 0,

@@ -183,10 +183,10 @@ export const MIX_HISTORY_BOUNDS = [5, 20, 50] as const;
 /** A bucket's own weights are used once it has ranked this many samples; until then the weights chosen over all. */
 export const MIX_BUCKET_MIN_SAMPLES = 50;
 
-/** The history bucket of a user with `n` recent positives (0 .. MIX_HISTORY_BOUNDS.length). */
-export function historyBucket(n: number): number {
+/** The history bucket of a user with `n` recent positives (0 .. bounds.length; an artifact carries its bounds). */
+export function historyBucket(n: number, bounds: readonly number[] = MIX_HISTORY_BOUNDS): number {
   let b = 0;
-  while (b < MIX_HISTORY_BOUNDS.length && n >= MIX_HISTORY_BOUNDS[b]) b++;
+  while (b < bounds.length && n >= bounds[b]) b++;
   return b;
 }
 
@@ -396,7 +396,7 @@ export class MemoryMixer {
     const higher = new Int32Array(nb * NG);
     // x outranks the target under (b, g) when base_b + gamma_g * delta > 0. Gammas ascend, so the pairs where it does
     // are a suffix of g (delta > 0), a prefix (delta < 0) or all or none (delta = 0): each (x, b) adds 1 over a range
-    // of g (a difference array, summed per b after the loop), found by scanning from its open end
+    // of g (a difference array, summed per b after the loop), its end found by binary search
     const diff = this.diff.length >= nb * (NG + 1) ? this.diff.fill(0) : (this.diff = new Int32Array(nb * (NG + 1)));
     for (const x of wide) {
       if (!allowed[x]) continue;

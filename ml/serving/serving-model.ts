@@ -11,6 +11,7 @@ import { rankOf, HeldOutAccumulator, type HeldOutMetrics } from '../core/ranking
 import { TopKHeap, topKOfScores } from '../core/vectors';
 import { contextKeys } from '../features/context';
 import { userTowerForward, type ParamName } from '../model/forward';
+import { historyBucket } from '../model/transitions';
 import type { TwoTowerModel } from '../model/two-tower';
 import {
   buildArtifact,
@@ -217,8 +218,7 @@ export class ServingModel {
   weightsFor(n: number): [number, number] {
     const mix = this.mix;
     if (!mix) return [this.beta, this.gamma];
-    let b = 0;
-    while (b < mix.bounds.length && n >= mix.bounds[b]) b++;
+    const b = historyBucket(n, mix.bounds);
     return [this.successors ? mix.beta[b] : 0, this.regression ? mix.gamma[b] : 0];
   }
 

@@ -172,7 +172,7 @@ describe('continual learner', () => {
     expect(s.loss).toBeCloseTo(l.loss, 3);
   });
 
-  it('adds the wide terms read once (wideTerms, addWide) as the same floats as boostWide, and each half alone', () => {
+  it("adds the wide terms read once (wideTerms, addWide) as the same floats as each half's own boost, and each half alone", () => {
     const events = shopStream(25);
     const features = new FeatureState();
     const learner = new ContinualLearner(features.catalog, { ...OPTS, teacher: false, regression: { minPositives: 50, refitEvery: 200 } });
@@ -185,15 +185,24 @@ describe('continual learner', () => {
       const base = Float32Array.from({ length: N }, (_, x) => Math.sin(x + hist.length));
       const t = learner.wideTerms(hist);
       reached += t.memoryItems.length + t.regressionItems.length;
-      // with non-zero weights, as the mixer's may be zero on this small shop
-      for (const [beta, gamma] of [[learner.mixer.beta, learner.mixer.gamma], [2, 8]]) {
-        learner.mixer.beta = beta;
-        learner.mixer.gamma = gamma;
-        const a = base.slice();
-        learner.boostWide(hist, a);
+      // the reference: the memory's boost, then the regression's, with the mixer's weights for this history (what
+      // boostWide and addWide's defaults use) and with non-zero ones (the mixer's may be zero on this small shop)
+      const [mb, mg] = learner.mixer.weightsFor(hist.length);
+      for (const [beta, gamma] of [[mb, mg], [2, 8]]) {
+        const want = base.slice();
+        learner.memory.boost(hist, beta, want);
+        learner.regression?.boost(hist, gamma, want);
         const b = base.slice();
-        learner.addWide(t, b);
-        expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+        learner.addWide(t, b, beta, gamma);
+        expect(Buffer.from(b.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+        if (beta === mb && gamma === mg) {
+          const a = base.slice();
+          learner.boostWide(hist, a);
+          expect(Buffer.from(a.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+          const c = base.slice();
+          learner.addWide(t, c);
+          expect(Buffer.from(c.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+        }
       }
       const mem = new Float32Array(N);
       learner.memory.boost(hist, 1, mem);

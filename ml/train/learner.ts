@@ -526,9 +526,7 @@ export class ContinualLearner {
 
   /** Adds the wide halves' terms to a user's two-tower scores (the student's full score). */
   boostWide(hist: ArrayLike<number>, scores: Float32Array | Float64Array): void {
-    const [beta, gamma] = this.mixer.weightsFor(hist.length);
-    if (this.opts.memory) this.memory.boost(hist, beta, scores);
-    this.regression?.boost(hist, gamma, scores);
+    this.addWide(this.wideTerms(hist), scores);
   }
 
   /**
@@ -551,8 +549,9 @@ export class ContinualLearner {
   }
 
   /**
-   * Adds `wideTerms` to scores with weights beta and gamma (default the mixer's for the user's history): with the
-   * mixer's weights the same floats as `boostWide`; with beta 1 and gamma 0 on zeros, the memory alone, and so on.
+   * Adds `wideTerms` to scores with weights beta and gamma (default the mixer's for the user's history, as
+   * `boostWide`): beta * log(1 + m(x)) + gamma * r(x), each half as its own `boost` adds it; with beta 1 and gamma 0 on
+   * zeros, the memory alone, and so on.
    */
   addWide(t: WideTerms, scores: Float32Array | Float64Array, beta = this.mixer.weightsFor(t.histLength)[0], gamma = this.mixer.weightsFor(t.histLength)[1]): void {
     if (beta !== 0) {
