@@ -25,12 +25,20 @@ describe('selectBackend', () => {
     for (const reason of Object.values(choice.reasons)) expect(logs[0]).toContain(reason as string);
   });
 
-  it('sets wasm by name, on one thread by default, and logs it', async () => {
+  it('sets wasm by name, on one thread by default, and logs it (or keeps auto\'s choice when that was wasm)', async () => {
+    const before = currentBackend();
     const logs: string[] = [];
     const choice = await selectBackend('wasm', (m) => logs.push(m));
-    expect(choice).toEqual({ requested: 'wasm', name: 'wasm', tried: ['wasm'], threads: 1, reasons: {}, tensorflowVersion: null });
     expect(tf.getBackend()).toBe('wasm');
-    expect(logs).toEqual(['[ml] tfjs backend: wasm, 1 thread(s) (requested wasm; tried wasm)']);
+    if (before?.name === 'wasm') {
+      // without a native backend installed, auto chose wasm already: asking for it by name keeps that choice
+      expect(choice).toBe(before);
+      expect(choice.threads).toBe(1);
+      expect(logs).toEqual([]);
+    } else {
+      expect(choice).toEqual({ requested: 'wasm', name: 'wasm', tried: ['wasm'], threads: 1, reasons: {}, tensorflowVersion: null });
+      expect(logs).toEqual(['[ml] tfjs backend: wasm, 1 thread(s) (requested wasm; tried wasm)']);
+    }
   });
 
   it('is idempotent per requested name: a second call neither sets up nor logs again', async () => {
