@@ -36,7 +36,7 @@ export interface TowerConfig {
 export const STUDENT_DEFAULTS: TowerConfig = {
   dim: 64,
   hidden: 64,
-  historyLen: 10,
+  historyLen: 20,
   imageDim: 0,
   cross: false,
   useUserId: false,
