@@ -62,7 +62,7 @@ export {
 export { ReplayReservoir, type ReservoirState } from './train/replay-reservoir';
 export { packPairs, unpackPairs, halfWeights, packedBytes, type PackedPairs } from './serving/packed-pairs';
 export { ItemVectorCache, type ItemVectors } from './train/item-vector-cache';
-export { selectSamples, inclusionProbabilities, sampleWithProbabilities, type SelectionMode, type Selection } from './train/active';
+export { selectSamples, inclusionProbabilities, sampleSystematic, type SelectionMode, type Selection } from './train/active';
 export { quantizeInt8, dequantizeInt8, topK, topKInt8, dotAll, dotAllInt8, topKOfScores, type QuantizedVectors, type Scored, type TopKOptions } from './core/vectors';
 export {
   ServingModel,

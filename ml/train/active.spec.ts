@@ -4,7 +4,7 @@ import { generateShop, shopEvents } from '../sim/shop';
 import { FeatureState } from '../features/state';
 import { ContinualLearner } from './learner';
 import { feedEvents } from './feed';
-import { inclusionProbabilities, selectSamples } from './active';
+import { inclusionProbabilities, sampleSystematic, selectSamples } from './active';
 import type { TrainExample } from '../features/example';
 
 beforeAll(async () => {
@@ -28,6 +28,50 @@ describe('active-learning selection', () => {
     }
     const total = scores.reduce((a, b) => a + b, 0);
     expect(Math.abs(est / runs - total) / total).toBeLessThan(0.05);
+  });
+
+  it('samples systematically: each sample at its probability, and as many from one start whatever the scores', () => {
+    const scores = Array.from({ length: 40 }, (_, i) => 0.2 + (i % 7));
+    const active = inclusionProbabilities(scores, 0.3);
+    const uniform = inclusionProbabilities(new Array(40).fill(1), 0.3);
+    const total = active.reduce((a, b) => a + b, 0);
+    expect(total).toBeCloseTo(12, 9);
+    const rng = new Rng(5);
+    const chosen = new Array(40).fill(0);
+    const runs = 4000;
+    for (let r = 0; r < runs; r++) {
+      const u = rng.next();
+      const a = sampleSystematic(active, u, rng);
+      const b = sampleSystematic(uniform, u, rng);
+      // the count depends on the start and the sum alone
+      expect(a.indices.length).toBe(b.indices.length);
+      expect([Math.floor(total + 1e-9), Math.ceil(total - 1e-9)]).toContain(a.indices.length);
+      expect(new Set(a.indices).size).toBe(a.indices.length);
+      expect(a.indices).toEqual(a.indices.slice().sort((x, y) => x - y));
+      a.indices.forEach((i, t) => expect(a.weights[t]).toBeCloseTo(1 / active[i], 12));
+      for (const i of a.indices) chosen[i]++;
+    }
+    // inclusion frequencies match the probabilities (binomial error at 4,000 runs: under 0.025)
+    for (let i = 0; i < 40; i++) expect(Math.abs(chosen[i] / runs - active[i])).toBeLessThan(0.035);
+  });
+
+  it('active and random selection of the same pool move the learner draws alike', () => {
+    const shop = generateShop({ seed: 8, categories: 4, itemsPerCategory: 15, users: 60, clicksPerUser: 12 });
+    const features = new FeatureState();
+    const opts = { teacher: false as const, seed: 4, budget: 0.3, regression: false };
+    const a = new ContinualLearner(features.catalog, { ...opts, selection: 'active' });
+    const r = new ContinualLearner(features.catalog, { ...opts, selection: 'random' });
+    feedEvents(features, [a, r], shopEvents(shop), 3600_000);
+    const sa = a.state();
+    const sr = r.state();
+    expect(sa.steps).toBeGreaterThan(3);
+    expect(sr.steps).toBe(sa.steps);
+    // every draw but the selection's is the same: negatives, replay and shuffles of equally many samples
+    expect(sr.rng).toBe(sa.rng);
+    expect(sr.selectionRng).not.toBe(sa.selectionRng);
+    // and the selections differ (by score against uniformly): the towers differ
+    const weights = (l: typeof sa) => Object.values(l.student.dense).flatMap((p) => Array.from(p.value));
+    expect(weights(sr)).not.toEqual(weights(sa));
   });
 
   it('picks higher-loss samples more often than random', () => {

@@ -2,7 +2,7 @@
  * Active-learning sample selection: choose a budget of the window's pool with inclusion probabilities that grow with
  * each sample's loss/uncertainty score (a floor keeps every sample possible), and give each chosen sample the
  * importance weight 1/p so the weighted loss stays an unbiased estimate of the pool's loss. Random selection at the same
- * budget is the control.
+ * budget is the control; both sample systematically, so from the same start they choose equally many samples.
  */
 import type { Rng } from '../core/rng';
 
@@ -41,26 +41,48 @@ export function inclusionProbabilities(scores: ArrayLike<number>, budget: number
   return p;
 }
 
-/** Poisson sampling with the given probabilities; weights are 1/p. */
-export function sampleWithProbabilities(p: readonly number[], rng: Rng): Selection {
-  const sel: Selection = { indices: [], weights: [], probabilities: [] };
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] > 0 && rng.next() < p[i]) {
-      sel.indices.push(i);
-      sel.weights.push(1 / p[i]);
-      sel.probabilities.push(p[i]);
+/**
+ * Randomized systematic sampling with the given inclusion probabilities (each at most 1): the samples in a random
+ * order, laid end to end as intervals of length p, and the ones whose interval holds a point of u, u + 1, u + 2, ...
+ * for the start `u` in [0, 1). Each sample is chosen with exactly its probability (weight 1/p), and how many are
+ * chosen, floor or ceil of the probabilities' sum, depends on u and that sum alone: two selections of equal sums from
+ * the same u choose as many samples (a comparison at equal budget). Indices ascending.
+ */
+export function sampleSystematic(p: readonly number[], u: number, rng: Rng): Selection {
+  const n = p.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  const chosen: number[] = [];
+  let cum = 0;
+  let point = u;
+  for (let t = 0; t < n; t++) {
+    const i = order[t];
+    cum += p[i];
+    if (p[i] > 0 && point < cum) {
+      chosen.push(i);
+      point += 1;
     }
   }
-  return sel;
+  chosen.sort((a, b) => a - b);
+  return { indices: chosen, weights: chosen.map((i) => 1 / p[i]), probabilities: chosen.map((i) => p[i]) };
 }
 
-/** Selects from a pool: all samples, by loss/uncertainty (active), or uniformly (random) at the budget fraction. */
-export function selectSamples(mode: SelectionMode, scores: ArrayLike<number>, budget: number, rng: Rng): Selection {
+/**
+ * Selects from a pool: all samples, by loss/uncertainty (active), or uniformly (random) at the budget fraction, by
+ * systematic sampling from the start `u` (default: drawn from `rng` first). Active and random selections of one pool
+ * from the same u choose the same number of samples.
+ */
+export function selectSamples(mode: SelectionMode, scores: ArrayLike<number>, budget: number, rng: Rng, u = rng.next()): Selection {
   const n = scores.length;
   if (mode === 'all' || budget >= 1) {
     const idx = Array.from({ length: n }, (_, i) => i);
     return { indices: idx, weights: idx.map(() => 1), probabilities: idx.map(() => 1) };
   }
   const uniform = new Array<number>(n).fill(1);
-  return sampleWithProbabilities(inclusionProbabilities(mode === 'active' ? scores : uniform, budget), rng);
+  return sampleSystematic(inclusionProbabilities(mode === 'active' ? scores : uniform, budget), u, rng);
 }

@@ -96,6 +96,11 @@ export interface StepReport {
 /** Active selection scores at most this many times its budget of samples (a uniform sample of a larger pool). */
 export const ACTIVE_PRESAMPLE = 4;
 
+/** The seed of a learner's selection generator: its own stream beside the learner's `seed`. */
+function selectionSeed(seed: number): number {
+  return (seed ^ 0x5e1ec7ed) >>> 0;
+}
+
 /** Per-step choices of the caller (a trainer's configuration), over the learner's own options. */
 export interface StepOptions {
   /** Selection of the window's pool for this step; default the learner's `selection`. */
@@ -148,6 +153,12 @@ export interface LearnerState {
   reservoir: ReservoirState;
   /** The learner's random generator (Rng.state). */
   rng: number;
+  /**
+   * The generator of the window's selection (active scoring's negatives, the narrowing, the order of the systematic
+   * sampling), apart from `rng` so that selections by score and at random move the other draws alike (absent in a
+   * state before it: seeded afresh).
+   */
+  selectionRng?: number;
   steps: number;
   /** Steps since the mixer last ranked held-out samples (absent in a state before `mixEvery`: 0). */
   sinceMix?: number;
@@ -188,6 +199,7 @@ export class ContinualLearner {
   private steps = 0;
   private sinceMix = 0;
   private readonly rng: Rng;
+  private readonly selectionRng: Rng;
   private readonly sampler: NegativeSampler;
   private readonly vectorCache: ItemVectorCache;
   private readonly teacherVectorCache: ItemVectorCache | null;
@@ -223,6 +235,8 @@ export class ContinualLearner {
       this.reservoir = ReplayReservoir.fromState(from.reservoir);
       this.rng = new Rng(o.seed);
       this.rng.state = from.rng;
+      this.selectionRng = new Rng(selectionSeed(o.seed));
+      if (from.selectionRng !== undefined) this.selectionRng.state = from.selectionRng;
       this.steps = from.steps;
       this.sinceMix = from.sinceMix ?? 0;
       this.pending = from.pending.slice();
@@ -234,6 +248,7 @@ export class ContinualLearner {
       this.regression = o.regression === false ? null : new ItemRegression(o.regression === true || o.regression === undefined ? {} : o.regression);
       this.reservoir = new ReplayReservoir(o.replaySize);
       this.rng = new Rng(o.seed);
+      this.selectionRng = new Rng(selectionSeed(o.seed));
     }
     this.distiller = this.teacher ? new TeacherDistiller(this.teacher) : null;
     this.sampler = new NegativeSampler(() => this.student.counts, () => catalog.size);
@@ -257,6 +272,7 @@ export class ContinualLearner {
       mixer: this.mixer.state(),
       reservoir: this.reservoir.state(),
       rng: this.rng.state,
+      selectionRng: this.selectionRng.state,
       steps: this.steps,
       sinceMix: this.sinceMix,
       pending: this.pending.slice(),
@@ -294,9 +310,9 @@ export class ContinualLearner {
     return this.steps;
   }
 
-  /** Per-sample loss + uncertainty scores under the current student (forward only; moves the learner's draws). */
+  /** Per-sample loss + uncertainty scores under the current student (forward only; moves the selection's draws). */
   sampleScores(pool: readonly TrainExample[]): Float64Array {
-    return sampleScores(this.student, this.sampler, this.rng, pool);
+    return sampleScores(this.student, this.sampler, this.selectionRng, pool);
   }
 
   private trainModel(model: TwoTowerModel, examples: TrainExample[], distiller: Distiller | undefined, lrScale: number): { ok: boolean; loss: number; n: number } {
@@ -353,7 +369,7 @@ export class ContinualLearner {
       report.skipped = true;
       return report;
     }
-    const before = { rng: this.rng.state, steps: this.steps, mixer: this.mixer.state(), sinceMix: this.sinceMix };
+    const before = { rng: this.rng.state, selectionRng: this.selectionRng.state, steps: this.steps, mixer: this.mixer.state(), sinceMix: this.sinceMix };
     this.sampler.rebuild();
     this.steps++;
     // teacher: trains less often, on everything since its last step; committed with the student's step
@@ -376,16 +392,19 @@ export class ContinualLearner {
       // ACTIVE_PRESAMPLE times the budget, and the loss-proportional choice is made within it. Uniform narrowing keeps
       // every sample's inclusion probability proportional to its probability within the narrowed pool, so the 1/p
       // weights (normalised per batch) stay right.
+      // the systematic start from the learner's draws (one per step, whatever the mode): active and random choose
+      // equally many of a pool, so their other draws stay alike; the rest of the selection draws from its own stream
+      const u = this.rng.next();
       let candidates: readonly TrainExample[] = pool;
       let within = budget;
       const want = budget * pool.length;
       if (mode === 'active' && pool.length > ACTIVE_PRESAMPLE * want) {
         const m = Math.ceil(ACTIVE_PRESAMPLE * want);
-        candidates = Array.from(this.rng.distinct(pool.length, m), (i) => pool[i]);
+        candidates = Array.from(this.selectionRng.distinct(pool.length, m), (i) => pool[i]);
         within = want / m;
       }
       const scores = mode === 'active' ? this.sampleScores(candidates) : new Float64Array(candidates.length).fill(1);
-      const sel = selectSamples(mode, scores, within, this.rng);
+      const sel = selectSamples(mode, scores, within, this.selectionRng, u);
       selected = sel.indices.map((i, t) => ({ ...candidates[i], weight: sel.weights[t] }));
     }
     report.selected = selected.length;
@@ -409,6 +428,7 @@ export class ContinualLearner {
       this.student.rollback();
       if (teacherOpen && this.teacher) this.teacher.rollback();
       this.rng.state = before.rng;
+      this.selectionRng.state = before.selectionRng;
       this.steps = before.steps;
       this.sinceMix = before.sinceMix;
       this.mixer.restore(before.mixer);
