@@ -17,8 +17,21 @@ export function quantizeRowInt8(src: Float32Array, so: number, dim: number, code
   let mx = 0;
   for (let j = 0; j < dim; j++) mx = Math.max(mx, Math.abs(src[so + j]));
   const s = mx > 0 ? mx / 127 : 1;
-  for (let j = 0; j < dim; j++) codes[co + j] = Math.max(-127, Math.min(127, Math.round(src[so + j] / s)));
+  for (let j = 0; j < dim; j++) {
+    const c = roundHalfUp(src[so + j] / s);
+    codes[co + j] = c > 127 ? 127 : c < -127 ? -127 : c;
+  }
   return s;
+}
+
+/**
+ * Math.round(y) (ties toward +Infinity; NaN stays NaN), by Math.floor, which V8 runs several times faster: floor(y +
+ * 0.5) is one too high only when the sum rounded up to an integer (y just below a half-integer), and the check takes
+ * that back.
+ */
+export function roundHalfUp(y: number): number {
+  const c = Math.floor(y + 0.5);
+  return c - 0.5 > y ? c - 1 : c;
 }
 
 /** Symmetric per-row int8 quantization (quantizeRowInt8 on every row). */
@@ -28,6 +41,17 @@ export function quantizeInt8(vectors: Float32Array, dim: number): QuantizedVecto
   const scales = new Float32Array(count);
   for (let i = 0; i < count; i++) scales[i] = quantizeRowInt8(vectors, i * dim, dim, codes, i * dim);
   return { dim, count, codes, scales };
+}
+
+/** The transpose of row-major [rows x dim] vectors: dim x rows, row-major (a copy, in typed arrays). */
+export function transposeRows(src: Float32Array, dim: number): Float32Array {
+  const n = src.length / dim;
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    for (let j = 0; j < dim; j++) out[j * n + i] = src[o + j];
+  }
+  return out;
 }
 
 export function dequantizeInt8(q: QuantizedVectors): Float32Array {

@@ -7,7 +7,7 @@
 import { isPositive, type InteractionEvent, type MlEvent } from '../core/events';
 import { ProgressBar } from '../core/progress';
 import * as tf from '@tensorflow/tfjs';
-import { dequantizeInt8, quantizeInt8, topKOfScores, type QuantizedVectors } from '../core/vectors';
+import { dequantizeInt8, quantizeInt8, topKOfScores, transposeRows, type QuantizedVectors } from '../core/vectors';
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
 import { EaseBaseline, type EaseOptions } from './ease';
 import { currentBackend } from '../core/backend';
@@ -251,7 +251,8 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     const c = vtCache.get(key);
     if (c && c.src === src) return c.vt;
     if (c) c.vt.dispose();
-    const vt = tf.tidy(() => tf.transpose(tf.tensor2d(make(), [src.length / dim, dim])) as tf.Tensor2D);
+    // transposed in typed arrays (several times faster than tfjs's transpose on wasm; the same floats)
+    const vt = tf.tensor2d(transposeRows(make(), dim), [dim, src.length / dim]);
     vtCache.set(key, { src, vt });
     return vt;
   };
