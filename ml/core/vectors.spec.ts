@@ -1,4 +1,4 @@
-import { quantizeInt8, quantizeRowInt8, roundHalfUp, transposeRows } from './vectors';
+import { dequantizeInt8, int8RoundTrip, quantizeInt8, quantizeRowInt8, roundHalfUp, transposeRows } from './vectors';
 import { Rng } from './rng';
 
 describe('roundHalfUp', () => {
@@ -51,6 +51,20 @@ describe('quantizeInt8', () => {
     const codes = new Int8Array(dim);
     expect(quantizeRowInt8(v, 5 * dim, dim, codes, 0)).toBeCloseTo(q.scales[5], 6);
     expect(Array.from(codes)).toEqual(Array.from(q.codes.subarray(5 * dim, 6 * dim)));
+  });
+});
+
+describe('int8RoundTrip', () => {
+  it('is the decoded int8 copy, float for float, zero rows and extreme values included', () => {
+    const rng = new Rng(9);
+    const dim = 17;
+    const v = new Float32Array(dim * 40).map(() => (rng.next() - 0.5) * 10);
+    v.fill(0, dim, 2 * dim);
+    v[3 * dim + 2] = 1e6;
+    v[4 * dim] = -1e-30;
+    const rt = int8RoundTrip(v, dim);
+    expect(rt).toEqual(dequantizeInt8(quantizeInt8(v, dim)));
+    expect(Array.from(rt.subarray(dim, 2 * dim))).toEqual(new Array(dim).fill(0));
   });
 });
 

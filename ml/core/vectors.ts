@@ -54,6 +54,22 @@ export function transposeRows(src: Float32Array, dim: number): Float32Array {
   return out;
 }
 
+/**
+ * The values an int8 copy of the vectors decodes to, dequantizeInt8(quantizeInt8(vectors, dim)), in one pass with one
+ * row of codes (what a comparison of int8 and fp32 scores needs, without the codes of every row).
+ */
+export function int8RoundTrip(vectors: Float32Array, dim: number): Float32Array {
+  const count = Math.floor(vectors.length / dim);
+  const out = new Float32Array(count * dim);
+  const codes = new Int8Array(dim);
+  for (let i = 0; i < count; i++) {
+    const o = i * dim;
+    const s = Math.fround(quantizeRowInt8(vectors, o, dim, codes, 0));
+    for (let j = 0; j < dim; j++) out[o + j] = codes[j] * s;
+  }
+  return out;
+}
+
 export function dequantizeInt8(q: QuantizedVectors): Float32Array {
   const out = new Float32Array(q.count * q.dim);
   for (let i = 0; i < q.count; i++) for (let j = 0; j < q.dim; j++) out[i * q.dim + j] = q.codes[i * q.dim + j] * q.scales[i];

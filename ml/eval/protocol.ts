@@ -7,7 +7,7 @@
 import { isPositive, type InteractionEvent, type MlEvent } from '../core/events';
 import { ProgressBar } from '../core/progress';
 import * as tf from '@tensorflow/tfjs';
-import { dequantizeInt8, quantizeInt8, topKOfScores, transposeRows, type QuantizedVectors } from '../core/vectors';
+import { int8RoundTrip, topKOfScores, transposeRows } from '../core/vectors';
 import { CooccurBaseline, KnnBaseline, PopularBaseline } from './baselines';
 import { EaseBaseline, type EaseOptions } from './ease';
 import { currentBackend } from '../core/backend';
@@ -224,7 +224,6 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   let steps = 0;
   let rejected = 0;
   let evaluated = 0;
-  let int8Cache: { src: Float32Array; q: QuantizedVectors } | null = null;
   const bar = new ProgressBar('eval', events.length, process.stderr, o.progress ?? true);
 
   const scorers: Scorer[] = [];
@@ -245,21 +244,31 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
 
   const allowed: boolean[] = catalog.active;
   const queue: Query[] = [];
-  const vtCache = new Map<string, { src: Float32Array; vt: tf.Tensor2D }>();
-  /** Item vectors transposed in tfjs, kept while the vectors are the same array. */
-  const transposed = (key: string, src: Float32Array, dim: number, make: () => Float32Array = () => src): tf.Tensor2D => {
-    const c = vtCache.get(key);
-    if (c && c.src === src) return c.vt;
-    if (c) c.vt.dispose();
-    // transposed in typed arrays (several times faster than tfjs's transpose on wasm; the same floats)
-    const vt = tf.tensor2d(transposeRows(make(), dim), [dim, src.length / dim]);
-    vtCache.set(key, { src, vt });
-    return vt;
+  const itemCache = new Map<string, { src: Float32Array; items: tf.Tensor2D }>();
+  /** Item vectors [N, dim] as a tfjs tensor, kept while the vectors are the same array. */
+  const itemTensor = (key: string, src: Float32Array, dim: number, make: () => Float32Array = () => src): tf.Tensor2D => {
+    const c = itemCache.get(key);
+    if (c && c.src === src) return c.items;
+    if (c) c.items.dispose();
+    const items = tf.tensor2d(make(), [src.length / dim, dim]);
+    itemCache.set(key, { src, items });
+    return items;
   };
-  const dots = (users: Float32Array, n: number, vt: tf.Tensor2D): Float32Array => {
-    const t = tf.tidy(() => tf.matMul(tf.tensor2d(users, [n, vt.shape[0]]), vt));
+  /**
+   * Every item's score for each of n users, item-major: S[x * n + i] is item x for user i. The items are the matMul's
+   * left operand and the users' columns its right one: the backend packs the right operand for its kernel at each
+   * call, which for the items (new at every step) cost several times the product itself.
+   */
+  const dots = (users: Float32Array, n: number, items: tf.Tensor2D): Float32Array => {
+    const dim = items.shape[1];
+    const t = tf.tidy(() => tf.matMul(items, tf.tensor2d(transposeRows(users, dim), [dim, n])));
     const out = t.dataSync() as Float32Array;
     t.dispose();
+    return out;
+  };
+  /** User i's column of item-major scores (see dots), into `out`. */
+  const column = (S: Float32Array, n: number, i: number, out: Float32Array): Float32Array => {
+    for (let x = 0, at = i; x < out.length; x++, at += n) out[x] = S[at];
     return out;
   };
   const flush = (): void => {
@@ -287,18 +296,18 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
       const { vectors, dim } = s.vectors();
       const N = vectors.length / dim;
       let work: Float32Array | null = null;
+      let col: Float32Array | null = null;
+      let col8: Float32Array | null = null;
       const U = new Float32Array(n * dim);
       queue.forEach((q, i) => U.set(m.userVector(q.hist, q.ctxKeys), i * dim));
-      const S = dots(U, n, transposed(s.name, vectors, dim));
+      const S = dots(U, n, itemTensor(s.name, vectors, dim));
       let S8: Float32Array | null = null;
       if (s.name === 'system') {
-        if (!int8Cache || int8Cache.src !== vectors) int8Cache = { src: vectors, q: quantizeInt8(vectors, dim) };
-        const q8 = int8Cache.q;
-        S8 = dots(U, n, transposed('int8', vectors, dim, () => dequantizeInt8(q8)));
+        S8 = dots(U, n, itemTensor('int8', vectors, dim, () => int8RoundTrip(vectors, dim)));
       }
       queue.forEach((q, i) => {
         const o = { k, exclude: excludes[i], allowed };
-        const scores = S.subarray(i * N, (i + 1) * N);
+        const scores = column(S, n, i, (col ??= new Float32Array(N)));
         if ((s.name === 'active' || s.name === 'random') && l.opts.memory) {
           // selection changes what the towers train on (the memory counts every sample): compare the towers alone too
           metric(`${s.name}TwoTower`).add(topKOfScores(scores, o).map((x) => x.index), q.target);
@@ -325,7 +334,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
         }
         if (S8) {
           metric('fp32').add(top, q.target);
-          const s8 = S8.subarray(i * N, (i + 1) * N);
+          const s8 = column(S8, n, i, (col8 ??= new Float32Array(N)));
           l.addWide(wide, s8);
           metric('int8').add(topKOfScores(s8, o).map((x) => x.index), q.target);
         }
@@ -408,7 +417,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     seenPositives++;
   }
   flush();
-  for (const c of vtCache.values()) c.vt.dispose();
+  for (const c of itemCache.values()) c.items.dispose();
   bar.finish(`steps ${steps}`);
   const results: Record<string, Metric> = {};
   for (const name of RESULT_NAMES) {
