@@ -113,4 +113,27 @@ describe.each([
     checkItemVectors(t.student, t);
     checkItemVectors(t.teacher, t);
   });
+
+  it('bulk item vectors of a subset in any order, new products without id or content rows at the end included', () => {
+    const catalog = t.features.catalog;
+    for (let k = 0; k < 3; k++) {
+      t.features.apply({ kind: 'product', eventId: `p-new-${k}`, type: 'product_upsert', itemId: `new-${k}`, ts: 0, title: `unseenword${k}`, category: [`unseencat${k}`], brand: `unseenbrand${k}`, price: 1e6 + k, ...(imageDim > 0 ? { imageEmbedding: new Array(imageDim).fill(0.5 - k) } : {}) });
+      const idx = catalog.index.get(`new-${k}`) as number;
+      t.student.observeContent(idx);
+      t.teacher.observeContent(idx);
+    }
+    const n = catalog.size;
+    // a permutation of most of the catalog, the new products first and last
+    const items = [n - 1, ...Array.from({ length: n - 4 }, (_, i) => (i * 389) % (n - 3)), n - 3, n - 2];
+    expect(new Set(items).size).toBe(items.length);
+    expect(items.length).toBeGreaterThanOrEqual(TFJS_ITEM_VECTORS_FROM);
+    for (const model of [t.student, t.teacher]) {
+      expect(model.item.peek(catalog.idKeys[n - 1])).toBe(-1);
+      const bulk = model.itemVectors(items);
+      expect(maxRelError(model.itemVectorsJs(items), bulk)).toBeLessThan(REL);
+      const whole = model.itemVectors();
+      const w = model.vectorDim;
+      items.forEach((idx, at) => expect(maxRelError(bulk.subarray(at * w, (at + 1) * w), whole.subarray(idx * w, (idx + 1) * w))).toBeLessThan(REL));
+    }
+  });
 });

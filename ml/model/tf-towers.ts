@@ -61,17 +61,53 @@ export function towersTf(
 }
 
 /**
- * The item tower for n full item inputs X (n x dim, image part included) with their id biases, as tfjs matMuls:
- * [x + MLP(x), idBias + x . bw] per item, row-major (width dim + 1).
+ * The sparse item inputs of n items as index lists into the id and content tables (see itemTowerTfFromBags): item t's
+ * id row is `idRows[k]` for the k with `idSeg[k] = t` (none without a row), its content rows the `tokRows[k]` with
+ * `tokSeg[k] = t`; both lists ascend by item.
  */
-export function itemTowerTf(cfg: Pick<TowerConfig, 'dim'>, dense: ReadonlyMap<ParamName, DenseParam>, X: Float32Array, n: number, idBias: Float32Array): Float32Array {
+export interface ItemBags {
+  n: number;
+  idRows: Int32Array;
+  idSeg: Int32Array;
+  tokRows: Int32Array;
+  tokSeg: Int32Array;
+  /** n x imageDim image vectors (zeros without an image), or null when the model has none. */
+  images: Float32Array | null;
+  idBias: Float32Array;
+}
+
+/**
+ * The item tower over the tables themselves: x = (id row) + mean(content rows) [+ image . P] by the backend's sparse
+ * segment sum and mean over the uploaded tables (`itemTable`, `tokenTable`: row-major, dim wide), then as itemTowerTf.
+ * The same math as the typed-array item inputs (the sums in float32 rather than float64).
+ */
+export function itemTowerTfFromBags(
+  cfg: Pick<TowerConfig, 'dim' | 'imageDim'>,
+  dense: ReadonlyMap<ParamName, DenseParam>,
+  itemTable: Float32Array,
+  tokenTable: Float32Array,
+  b: ItemBags,
+): Float32Array {
   const d = cfg.dim;
+  const n = b.n;
+  // each list ends with a sentinel in segment n (row 0 of a table of at least one row), so both outputs have n + 1
+  // rows whatever items lack rows at the end; the sentinel's row is cut off
+  const withSentinel = (a: Int32Array, last: number): Int32Array => {
+    const out = new Int32Array(a.length + 1);
+    out.set(a);
+    out[a.length] = last;
+    return out;
+  };
+  const table = (data: Float32Array) => (data.length >= d ? tf.tensor2d(data, [data.length / d, d]) : tf.zeros([1, d]));
   const res = tf.tidy(() => {
     const p = denseTensors(dense);
-    const x = tf.tensor2d(X, [n, d]);
+    const ids = tf.sparse.sparseSegmentSum(table(itemTable), withSentinel(b.idRows, 0), withSentinel(b.idSeg, n));
+    const toks = tf.sparse.sparseSegmentMean(table(tokenTable), withSentinel(b.tokRows, 0), withSentinel(b.tokSeg, n));
+    let x = tf.slice(tf.add(ids, toks), [0, 0], [n, d]) as tf.Tensor2D;
+    if (b.images) x = tf.add(x, tf.matMul(tf.tensor2d(b.images, [n, cfg.imageDim]), p.imgProj as tf.Tensor2D));
     const a = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1));
     const v = tf.add(x, tf.add(tf.matMul(a, p.I2 as tf.Tensor2D), p.ib2));
-    const cb = tf.add(tf.matMul(x, tf.reshape(p.bw, [d, 1])), tf.tensor2d(idBias, [n, 1]));
+    const cb = tf.add(tf.matMul(x, tf.reshape(p.bw, [d, 1])), tf.tensor2d(b.idBias, [n, 1]));
     return tf.concat([v, cb], 1);
   });
   const out = res.dataSync() as Float32Array;

@@ -31,7 +31,7 @@ import { PARAM_NAMES, itemTowerForwardBatch, userTowerForward, type ParamName } 
 import { weightedRowSum } from './kernels';
 import { readInPlace } from './ops';
 import { softmaxHead } from './softmax-head';
-import { denseTensors, itemTowerTf, towersTf } from './tf-towers';
+import { denseTensors, itemTowerTfFromBags, towersTf, type ItemBags } from './tf-towers';
 
 /** Scores of a (teacher) model over the candidates of a student batch. */
 export interface Distiller {
@@ -273,14 +273,56 @@ export class TwoTowerModel {
 
   /**
    * Item vectors [v, bias] for the given catalog indices (all when omitted), row-major. Sets of
-   * `TFJS_ITEM_VECTORS_FROM` (512) items or more run the item tower as tfjs matMuls (on wasm 2.4-3.4x faster than the
-   * blocked typed-array loops of itemVectorsJs, measured at 10k and 100k items); smaller ones in typed arrays. The same
-   * math: forward.spec.ts ties the two.
+   * `TFJS_ITEM_VECTORS_FROM` (512) items or more run in tfjs: the inputs pooled from the uploaded id and content
+   * tables by the backend's sparse segment sums (no typed-array pooling loop) and the tower as matMuls
+   * (2.4-3.4x faster than the blocked typed-array loops of itemVectorsJs, measured at 10k and 100k items); smaller
+   * ones in typed arrays. The same math: forward.spec.ts ties the two.
    */
   itemVectors(items?: ArrayLike<number>): Float32Array {
     if ((items ? items.length : this.catalog.size) < TFJS_ITEM_VECTORS_FROM) return this.itemVectorsJs(items);
-    const { n, X, idBias } = this.itemInputs(items);
-    return itemTowerTf(this.cfg, this.params.map, X, n, idBias);
+    const d = this.cfg.dim;
+    return itemTowerTfFromBags(this.cfg, this.params.map, this.item.data.subarray(0, this.item.rowSpan * d), this.token.data.subarray(0, this.token.rowSpan * d), this.itemBags(items));
+  }
+
+  /** The sparse inputs of the given catalog indices (all when omitted) as row lists for the tfjs item tower. */
+  private itemBags(items?: ArrayLike<number>): ItemBags {
+    const n = items ? items.length : this.catalog.size;
+    let idCount = 0;
+    let tokCount = 0;
+    for (let t = 0; t < n; t++) {
+      const idx = items ? items[t] : t;
+      this.refreshRows(idx);
+      if (this.cachedIdRow[idx] >= 0) idCount++;
+      tokCount += (this.cachedTokRows[idx] as Int32Array).length;
+    }
+    const b: ItemBags = {
+      n,
+      idRows: new Int32Array(idCount),
+      idSeg: new Int32Array(idCount),
+      tokRows: new Int32Array(tokCount),
+      tokSeg: new Int32Array(tokCount),
+      images: this.cfg.imageDim > 0 ? new Float32Array(n * this.cfg.imageDim) : null,
+      idBias: new Float32Array(n),
+    };
+    let a = 0;
+    let c = 0;
+    for (let t = 0; t < n; t++) {
+      const idx = items ? items[t] : t;
+      const idr = this.cachedIdRow[idx];
+      if (idr >= 0) {
+        b.idRows[a] = idr;
+        b.idSeg[a++] = t;
+      }
+      const rows = this.cachedTokRows[idx] as Int32Array;
+      b.tokRows.set(rows, c);
+      b.tokSeg.fill(t, c, c + rows.length);
+      c += rows.length;
+      const img = b.images ? this.catalog.images[idx] : null;
+      if (img && b.images) b.images.set(img.subarray(0, this.cfg.imageDim), t * this.cfg.imageDim);
+      const br = this.bias.row(this.catalog.idKeys[idx]);
+      b.idBias[t] = br >= 0 ? this.bias.data[br] : 0;
+    }
+    return b;
   }
 
   /** Item vectors in typed arrays (the reference implementation of the item tower; forward.spec.ts ties the two). */

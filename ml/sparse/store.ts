@@ -179,6 +179,11 @@ export class SparseEmbeddingStore {
     this.rowKey = new Float64Array(initialRows);
   }
 
+  /** Rows 0..rowSpan-1 of `data` hold every row in use (the rows ever allocated; freed ones among them). */
+  get rowSpan(): number {
+    return this.used;
+  }
+
   /** Number of keys holding a row. */
   get size(): number {
     return this.index.size;
