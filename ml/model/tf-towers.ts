@@ -114,3 +114,28 @@ export function itemTowerTfFromBags(
   res.dispose();
   return out;
 }
+
+/** Whether the current backend runs the sparse segment sum and mean itemTowerTfFromBags needs (wasm and cpu do). */
+export function backendHasSegmentOps(): boolean {
+  const b = tf.getBackend();
+  return !!tf.getKernel('SparseSegmentSum', b) && !!tf.getKernel('SparseSegmentMean', b);
+}
+
+/**
+ * The item tower for n full item inputs X (n x dim, image part included) with their id biases, as tfjs matMuls:
+ * [x + MLP(x), idBias + x . bw] per item, row-major (width dim + 1). For backends without the segment ops.
+ */
+export function itemTowerTf(cfg: Pick<TowerConfig, 'dim'>, dense: ReadonlyMap<ParamName, DenseParam>, X: Float32Array, n: number, idBias: Float32Array): Float32Array {
+  const d = cfg.dim;
+  const res = tf.tidy(() => {
+    const p = denseTensors(dense);
+    const x = tf.tensor2d(X, [n, d]);
+    const a = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1));
+    const v = tf.add(x, tf.add(tf.matMul(a, p.I2 as tf.Tensor2D), p.ib2));
+    const cb = tf.add(tf.matMul(x, tf.reshape(p.bw, [d, 1])), tf.tensor2d(idBias, [n, 1]));
+    return tf.concat([v, cb], 1);
+  });
+  const out = res.dataSync() as Float32Array;
+  res.dispose();
+  return out;
+}

@@ -1,7 +1,8 @@
 /**
  * TensorFlow's native CPU backend (tfjs-node built by `npm run setup:tensorflow` against TensorFlow's C library from
  * Maven Central): it loads, its string tensors (the binding's TF_TString shim) survive a round trip through a
- * TensorFlow op, and the same stream and seed train to the same losses as on wasm.
+ * TensorFlow op, the same stream and seed train to the same losses as on wasm, and bulk item vectors (pooled in typed
+ * arrays there: tfjs-node has no sparse segment kernels) match the typed-array item tower.
  */
 import * as tf from '@tensorflow/tfjs';
 import type * as Backend from '../../ml/core/backend';
@@ -10,6 +11,7 @@ import { FeatureState } from '../../ml/features/state';
 import { generateShop, shopEvents } from '../../ml/sim/shop';
 import { feedEvents } from '../../ml/train/feed';
 import { ContinualLearner } from '../../ml/train/learner';
+import { TFJS_ITEM_VECTORS_FROM } from '../../ml/model/two-tower';
 import { requireTensorflow } from './support/native-backend';
 
 // the real selection (the project's setup file redirects the shared specs' calls to tensorflow)
@@ -75,5 +77,21 @@ describe('the tensorflow backend (tfjs-node on TensorFlow C)', () => {
     expect(worst).toBeLessThan(LOSS_RTOL);
     // and the losses moved: a backend that returned its inputs unchanged would not train
     expect(wasm[wasm.length - 1]).toBeLessThan(wasm[1]);
+  });
+
+  it('computes bulk item vectors (a catalog of 512 items or more) as the typed-array item tower does', async () => {
+    await requireTensorflow(backend);
+    const events = shopEvents(generateShop({ seed: 5, categories: 8, itemsPerCategory: 80, users: 120, clicksPerUser: 12 }));
+    const features = new FeatureState();
+    const learner = new ContinualLearner(features.catalog, { teacher: false, seed: 5 });
+    feedEvents(features, [learner], events, STEP_MS);
+    expect(features.catalog.size).toBeGreaterThanOrEqual(TFJS_ITEM_VECTORS_FROM);
+    const bulk = learner.student.itemVectors();
+    const typed = learner.student.itemVectorsJs();
+    expect(bulk.length).toBe(typed.length);
+    let worst = 0;
+    for (let i = 0; i < bulk.length; i++) worst = Math.max(worst, Math.abs(bulk[i] - typed[i]) / Math.max(1, Math.abs(typed[i])));
+    expect(worst).toBeLessThan(1e-4);
+    expect(tf.getBackend()).toBe('tensorflow');
   });
 });
