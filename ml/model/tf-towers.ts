@@ -105,10 +105,7 @@ export function itemTowerTfFromBags(
     const toks = tf.sparse.sparseSegmentMean(table(tokenTable), withSentinel(b.tokRows, 0), withSentinel(b.tokSeg, n));
     let x = tf.slice(tf.add(ids, toks), [0, 0], [n, d]) as tf.Tensor2D;
     if (b.images) x = tf.add(x, tf.matMul(tf.tensor2d(b.images, [n, cfg.imageDim]), p.imgProj as tf.Tensor2D));
-    const a = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1));
-    const v = tf.add(x, tf.add(tf.matMul(a, p.I2 as tf.Tensor2D), p.ib2));
-    const cb = tf.add(tf.matMul(x, tf.reshape(p.bw, [d, 1])), tf.tensor2d(b.idBias, [n, 1]));
-    return tf.concat([v, cb], 1);
+    return itemTowerOn(p, x, b.idBias);
   });
   const out = res.dataSync() as Float32Array;
   res.dispose();
@@ -129,13 +126,18 @@ export function itemTowerTf(cfg: Pick<TowerConfig, 'dim'>, dense: ReadonlyMap<Pa
   const d = cfg.dim;
   const res = tf.tidy(() => {
     const p = denseTensors(dense);
-    const x = tf.tensor2d(X, [n, d]);
-    const a = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1));
-    const v = tf.add(x, tf.add(tf.matMul(a, p.I2 as tf.Tensor2D), p.ib2));
-    const cb = tf.add(tf.matMul(x, tf.reshape(p.bw, [d, 1])), tf.tensor2d(idBias, [n, 1]));
-    return tf.concat([v, cb], 1);
+    return itemTowerOn(p, tf.tensor2d(X, [n, d]), idBias);
   });
   const out = res.dataSync() as Float32Array;
   res.dispose();
   return out;
+}
+
+/** [x + MLP(x), idBias + x . bw] for item inputs x (n x dim), inside the caller's tidy. */
+function itemTowerOn(p: Record<ParamName, tf.Tensor>, x: tf.Tensor2D, idBias: Float32Array): tf.Tensor2D {
+  const [n, d] = x.shape;
+  const a = tf.relu(tf.add(tf.matMul(x, p.I1 as tf.Tensor2D), p.ib1)) as tf.Tensor2D;
+  const v = tf.add(x, tf.add(tf.matMul(a, p.I2 as tf.Tensor2D), p.ib2)) as tf.Tensor2D;
+  const cb = tf.add(tf.matMul(x, tf.reshape(p.bw, [d, 1]) as tf.Tensor2D), tf.tensor2d(idBias, [n, 1])) as tf.Tensor2D;
+  return tf.concat([v, cb], 1);
 }
