@@ -1,7 +1,7 @@
 /**
  * ml CLI.
  *   eval    --events FILE [--out FILE] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--threads N] [--step-hours H]
- *           [--k 10] [--image-dim N] [--budget 0.3] [--no-progress] [--learner JSON] [--sequential]
+ *           [--k 10] [--image-dim N] [--budget 0.3] [--compare-seed 2] [--no-progress] [--learner JSON] [--sequential]
  *           [--ease | --baselines ease] [--ease-lambda 300] [--ease-refit 5000] [--ease-history 30] [--ease-space auto|items|users]
  *           (--threads: the backend's kernel threads, default 1 on wasm; the report names the backend and its threads;
  *           --ease adds the EASE baseline `easeRecent`, eval/ease.ts; the JSON goes to stdout, a table to stderr;
@@ -135,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       k: num(flags, 'k', 10),
       imageDim: num(flags, 'image-dim', 0),
       compareBudget: num(flags, 'budget', 0.3),
+      compareSeed: num(flags, 'compare-seed', 2),
       progress: flags.get('no-progress') !== 'true',
       backend: backend.name,
       learner: learnerOverrides(flags.get('learner')),

@@ -32,6 +32,23 @@ describe('evaluation protocol', () => {
     expect(first.backendThreads).toBe(1);
   });
 
+  it('seeds the active and random learners with compareSeed and nothing else with it', async () => {
+    const events = shopEvents(generateShop({ seed: 6, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 }));
+    const opts = { stepHours: 2, progress: false, compareBudget: 0.3, withTeacher: false, learner: { student: { dim: 16, hidden: 32 } }, log: () => undefined };
+    const pick = (r: Awaited<ReturnType<typeof runEval>>) => r.comparisons as Record<string, { hr: number; ndcg: number }>;
+    const byDefault = await runEval(events, opts);
+    const two = await runEval(events, { ...opts, compareSeed: 2 });
+    const five = await runEval(events, { ...opts, compareSeed: 5 });
+    expect(byDefault.activeSeed).toBe(2);
+    expect(five.activeSeed).toBe(5);
+    expect(pick(two).active).toEqual(pick(byDefault).active);
+    expect(pick(two).random).toEqual(pick(byDefault).random);
+    // another seed draws other negatives, replay and selections for both learners
+    expect([pick(five).active, pick(five).random]).not.toEqual([pick(two).active, pick(two).random]);
+    // the system and the baselines do not move
+    expect(five.results).toEqual(two.results);
+  });
+
   it('scores the models in per-window batches as one query at a time does (up to float rounding of the dot products)', async () => {
     const shop = generateShop({ seed: 4, categories: 5, itemsPerCategory: 16, users: 60, clicksPerUser: 12 });
     const opts = { stepHours: 3, progress: false, compareBudget: 0, withTeacher: false, log: () => undefined };

@@ -32,6 +32,8 @@ export interface EvalOptions {
   learner?: LearnerOptions;
   /** Also evaluate active vs random selection at this budget (default 0.3; 0 disables). */
   compareBudget?: number;
+  /** The seed of both learners of the active-vs-random comparison (the same for both). Default 2. */
+  compareSeed?: number;
   /** Epochs of the one-off static training at the end of the first half. */
   staticEpochs?: number;
   progress?: boolean;
@@ -189,6 +191,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   const features = new FeatureState(o.imageDim ?? 0);
   const catalog = features.catalog;
   const compareBudget = o.compareBudget ?? 0.3;
+  const compareSeed = o.compareSeed ?? 2;
   const baseOpts: LearnerOptions = { imageDim: o.imageDim ?? 0, ...o.learner };
   const part = o.part ?? 'all';
   const mainPart = part !== 'side';
@@ -202,8 +205,8 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
   if (sidePart && compareBudget > 0 && compareBudget < 1) {
     // without the item regression: it counts every sample whatever the selection (as the memory does), so it would be
     // the same in both, and its refits would double the comparison's cost
-    active = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'active', budget: compareBudget, seed: 2, regression: false });
-    random = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'random', budget: compareBudget, seed: 2, regression: false });
+    active = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'active', budget: compareBudget, seed: compareSeed, regression: false });
+    random = new ContinualLearner(catalog, { ...baseOpts, teacher: false, selection: 'random', budget: compareBudget, seed: compareSeed, regression: false });
     learners.push(active, random);
   }
   let staticLearner: ContinualLearner | null = null;
@@ -443,6 +446,7 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     /** Threads of the backend's kernels (see core/backend: figures depend on the backend and its threads). */
     backendThreads: currentBackend()?.threads ?? null,
     activeBudget: compareBudget,
+    activeSeed: compareSeed,
     sampleEvery,
     memoryWeight: system?.opts.memory ? system.mixer.beta : 0,
     memoryPairs: system?.memory.pairs ?? 0,
