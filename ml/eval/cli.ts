@@ -135,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       k: num(flags, 'k', 10),
       imageDim: num(flags, 'image-dim', 0),
       compareBudget: num(flags, 'budget', 0.3),
-      compareSeed: num(flags, 'compare-seed', 2),
+      compareSeed: flags.has('compare-seed') ? num(flags, 'compare-seed', 0) : undefined,
       progress: flags.get('no-progress') !== 'true',
       backend: backend.name,
       learner: learnerOverrides(flags.get('learner')),
