@@ -457,6 +457,8 @@ export async function runEval(events: readonly MlEvent[], o: EvalOptions = {}): 
     regressionItems: system?.regression?.items ?? 0,
     regressionRefits: system?.regression?.refits ?? 0,
     regressionRefitSeconds: system?.regression?.refitSeconds ?? 0,
+    regressionFreshRefits: system?.regression?.freshRefits ?? 0,
+    regressionFreshSeconds: system?.regression?.freshSeconds ?? 0,
     ...(ease
       ? {
           /** The EASE baseline's settings, its refits (size, route, seconds) and the time its lists took. */

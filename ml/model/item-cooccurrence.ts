@@ -85,6 +85,11 @@ export class ItemCooccurrence {
     return this.w.get(p)?.get(x);
   }
 
+  /** Item p's successors and their weights (live: do not modify), undefined when it has none. */
+  row(p: number): ReadonlyMap<number, number> | undefined {
+    return this.w.get(p);
+  }
+
   /** Every source item with its successors and their weights, in insertion order (live: do not modify). */
   sources(): IterableIterator<[number, ReadonlyMap<number, number>]> {
     return this.w.entries();

@@ -98,7 +98,7 @@ describe('ItemRegression', () => {
   });
 
   it('refits only when due: the first fit after minPositives, then every refitEvery positives', () => {
-    const r = new ItemRegression({ minPositives: 20, refitEvery: 50 });
+    const r = new ItemRegression({ minPositives: 20, refitEvery: 50, freshEvery: 0 });
     const flat = data.flatMap((u) => u.map((x, t) => ({ hist: u.slice(0, t).reverse(), x })));
     let fits = 0;
     let seen = 0;
@@ -111,6 +111,64 @@ describe('ItemRegression', () => {
       }
     }
     expect(fits).toBe(1 + Math.floor((flat.length - 20) / 50));
+  });
+
+  it('fresh columns: between full refits a step refits the columns of the items that got positives, as a full fit would', () => {
+    const o = { lambda: 5, minPositives: 1, refitEvery: 1e9, neighbours: n };
+    const fresh = new ItemRegression({ ...o, freshEvery: 10 });
+    const stale = new ItemRegression(o);
+    const first = data.slice(0, 50);
+    feed(fresh, first);
+    feed(stale, first);
+    fresh.refit();
+    stale.refit();
+    const before = Array.from({ length: n }, (_, p) => row(stale, p));
+    // the next users, fed as the learner feeds a step: a refit is due once 10 positives were counted since the fit
+    const next = data.slice(50, 53);
+    let counted = 0;
+    const got = new Set<number>();
+    for (const items of next) {
+      for (let t = 0; t < items.length; t++) {
+        fresh.learn(items.slice(0, t).reverse(), items[t]);
+        stale.learn(items.slice(0, t).reverse(), items[t]);
+        got.add(items[t]);
+        counted++;
+      }
+    }
+    expect(counted).toBeGreaterThanOrEqual(10);
+    expect(stale.maybeRefit()).toBeNull();
+    const fit = fresh.maybeRefit();
+    expect(fit?.items).toBe(got.size);
+    expect(fresh.freshRefits).toBe(1);
+    expect(fresh.maybeRefit()).toBeNull();
+    // a full refit on the same counts: the fresh columns equal its columns, every other column is the old fit's
+    stale.refit();
+    for (let p = 0; p < n; p++) {
+      const now = row(fresh, p);
+      const full = row(stale, p);
+      for (let x = 0; x < n; x++) {
+        const want = got.has(x) ? full.get(x) : before[p].get(x);
+        if (want === undefined) expect(now.has(x)).toBe(false);
+        else expect(now.get(x)).toBeCloseTo(want, 6);
+      }
+    }
+  });
+
+  it('fresh columns: a state carries the items waiting for their refit', () => {
+    const a = new ItemRegression({ lambda: 5, minPositives: 1, refitEvery: 1e9, freshEvery: 1000 });
+    feed(a, data.slice(0, 40));
+    a.refit();
+    feed(a, data.slice(40, 60));
+    const b = ItemRegression.fromState(a.state());
+    expect(b.state()).toEqual(a.state());
+    expect(a.state().fresh?.length).toBeGreaterThan(0);
+    feed(a, data.slice(60));
+    feed(b, data.slice(60));
+    (a as unknown as { opts: { freshEvery: number } }).opts.freshEvery = 1;
+    (b as unknown as { opts: { freshEvery: number } }).opts.freshEvery = 1;
+    expect(a.maybeRefit()).not.toBeNull();
+    expect(b.maybeRefit()).not.toBeNull();
+    expect(b.state()).toEqual(a.state());
   });
 
   it('continues exactly from its state', () => {

