@@ -236,13 +236,15 @@ export class ItemRegression {
 
   /**
    * Column x's regression on its K strongest co-occurring items: rowIds / rowVals hold x's Gram row as (neighbour,
-   * count) pairs (any order), `findIn(a)` row a's count lookup (0 when absent). Returns the items with a positive weight
-   * and the weights, and the lambda the solve needed (raised when the system was not numerically positive definite).
+   * count) pairs (any order), `find(a, b)` a Gram count and `findIn(a)` row a's count lookup (0 when absent). Returns the
+   * items with a positive weight and the weights, and the lambda the solve needed (raised when the system was not
+   * numerically positive definite).
    */
   private fitColumn(
     x: number,
     rowIds: ArrayLike<number>,
     rowVals: ArrayLike<number>,
+    find: (a: number, b: number) => number,
     findIn: (a: number) => (b: number) => number,
   ): { src: number[]; w: number[]; lambda: number } {
     const K = this.opts.localNeighbours;
@@ -252,7 +254,7 @@ export class ItemRegression {
     if (this.order.length < len) this.order = new Float64Array(2 * len);
     for (let e = 0; e < len; e++) {
       const p = rowIds[e];
-      const v = Math.max(rowVals[e], findIn(p)(x));
+      const v = Math.max(rowVals[e], find(p, x));
       this.order[e] = v * ID_RANGE + (ID_RANGE - 1 - p);
     }
     const sorted = this.order.subarray(0, len).sort();
@@ -303,24 +305,24 @@ export class ItemRegression {
     const t0 = Date.now();
     const { start, ids, vals } = this.gramRows();
     const rowsOf = start.length - 1;
+    /** The count of b among ids/vals[lo .. hi) (0 when absent), by binary search. */
+    const search = (lo: number, hi: number, b: number): number => {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const v = ids[mid];
+        if (v === b) return vals[mid];
+        if (v < b) lo = mid + 1;
+        else hi = mid;
+      }
+      return 0;
+    };
     const none = (): number => 0;
-    /** Row a's lookup (by binary search). */
+    const find = (a: number, b: number): number => (a < rowsOf ? search(start[a], start[a + 1], b) : 0);
     const findIn = (a: number): ((b: number) => number) => {
       if (a >= rowsOf) return none;
-      const lo0 = start[a];
-      const hi0 = start[a + 1];
-      return (b: number): number => {
-        let lo = lo0;
-        let hi = hi0;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          const v = ids[mid];
-          if (v === b) return vals[mid];
-          if (v < b) lo = mid + 1;
-          else hi = mid;
-        }
-        return 0;
-      };
+      const lo = start[a];
+      const hi = start[a + 1];
+      return (b: number): number => search(lo, hi, b);
     };
     let lambdaMax = this.opts.lambda;
     // B[p][x] of every column x, then grouped by source p
@@ -330,7 +332,7 @@ export class ItemRegression {
       const r0 = start[x];
       const r1 = start[x + 1];
       if (r1 === r0 || !(x < this.counts.length && this.counts[x] > 0)) continue;
-      const c = this.fitColumn(x, ids.subarray(r0, r1), vals.subarray(r0, r1), findIn);
+      const c = this.fitColumn(x, ids.subarray(r0, r1), vals.subarray(r0, r1), find, findIn);
       if (c.lambda > lambdaMax) lambdaMax = c.lambda;
       items++;
       for (let i = 0; i < c.src.length; i++) {
@@ -370,6 +372,7 @@ export class ItemRegression {
   private refitFresh(): RegressionFit {
     const t0 = Date.now();
     const none = (): number => 0;
+    const find = (a: number, b: number): number => this.gram.get(a, b) ?? 0;
     const findIn = (a: number): ((b: number) => number) => {
       const m = this.gram.row(a);
       return m ? (b: number) => m.get(b) ?? 0 : none;
@@ -396,7 +399,7 @@ export class ItemRegression {
         rowIds[n] = p;
         rowVals[n++] = v;
       }
-      const c = this.fitColumn(x, rowIds.subarray(0, n), rowVals.subarray(0, n), findIn);
+      const c = this.fitColumn(x, rowIds.subarray(0, n), rowVals.subarray(0, n), find, findIn);
       if (c.lambda > lambdaMax) lambdaMax = c.lambda;
       refit[x] = 1;
       items++;
