@@ -152,7 +152,14 @@ describe('two-tower student on the synthetic shop', () => {
   it('rejects a step that yields non-finite weights and keeps the previous weights', () => {
     const { shop, features, learner } = setup(11);
     const before = learner.student.itemVectors().slice();
-    const ex = shop.interactions.slice(0, 50).map((e) => features.exampleFor(e));
+    // first-time samples (the towers do not train on repeats): each user's history now, with an item new to them
+    const n = features.catalog.size;
+    const ex = shop.interactions.slice(0, 50).map((e) => {
+      const s = features.exampleFor(e);
+      let target = s.target;
+      while (s.hist.includes(target)) target = (target + 1) % n;
+      return { ...s, target };
+    });
     const report = learner.step(ex, 1e40);
     expect(report.accepted).toBe(false);
     expect(report.reason).toMatch(/non-finite/);

@@ -266,7 +266,10 @@ describe('a step with a budget in examples', () => {
     expect(r.selected).toBeLessThan(140);
     expect(r.examples).toBeLessThanOrEqual(Math.ceil(r.selected * 1.5) + 1);
     const all = learner.step(samples.slice(0, 300), 1, { selection: 'all', maxExamples: 10 });
-    expect(all.selected).toBe(300);
+    expect(all.pool).toBe(300);
+    // every sample but the repeats, which the towers do not train on
+    expect(all.repeats).toBeGreaterThan(0);
+    expect(all.selected).toBe(300 - all.repeats);
   });
 });
 
@@ -306,6 +309,34 @@ describe('the mixer in the learner', () => {
     before = learner.mixer.samples;
     learner.step(Array.from({ length: 300 }, (_, t) => sample(t % 50)));
     expect(learner.mixer.samples - before).toBe(LEARNER_DEFAULTS.mixSamples);
+  });
+
+  it('trains the towers on first-time samples only (towerRepeats false, the default), the wide halves on every one', () => {
+    const { learner, sample } = setup();
+    const dense = (l: ContinualLearner) => Object.values(l.state().student.dense).flatMap((p) => Array.from(p.value));
+    learner.step([1, 2, 3, 4, 5].map((t) => sample(t)));
+    const weights = dense(learner);
+    const counts = learner.memory.state().counts.slice();
+    // a window of repeats: the towers stay as they were, the memory counts them
+    const r = learner.step([1, 2, 3].map((t) => sample(t, true)));
+    expect(r).toMatchObject({ accepted: true, skipped: false, pool: 3, repeats: 3, selected: 0, examples: 0 });
+    expect(dense(learner)).toEqual(weights);
+    const after = learner.memory.state().counts;
+    for (const t of [1, 2, 3]) expect(after[t]).toBe(counts[t] + 1);
+    // a mixed window: the towers train on its first-time samples (with half as many replayed)
+    const mixed = learner.step([sample(6), sample(7, true), sample(8)]);
+    expect(mixed).toMatchObject({ pool: 3, repeats: 1, selected: 2, examples: 3 });
+    expect(dense(learner)).not.toEqual(weights);
+    // towerRepeats: the towers train on the repeats too, and so does the teacher
+    const both = new ContinualLearner(learner.catalog, { student: { dim: 8, hidden: 8 }, teacher: { dim: 8, hidden: 8 }, teacherEvery: 1, seed: 4, towerRepeats: true });
+    for (let i = 0; i < learner.catalog.size; i++) both.addProduct(i);
+    const rb = both.step([1, 2, 3].map((t) => sample(t, true)));
+    expect(rb).toMatchObject({ pool: 3, repeats: 0, selected: 3, teacherStepped: true });
+    expect(rb.examples).toBeGreaterThan(0);
+    // without it the teacher's backlog holds first-time samples alone
+    const teacherOnly = new ContinualLearner(learner.catalog, { student: { dim: 8, hidden: 8 }, teacher: { dim: 8, hidden: 8 }, teacherEvery: 3, seed: 4 });
+    [sample(1, true), sample(2), sample(3, true)].forEach((ex) => teacherOnly.addSample(ex));
+    expect(teacherOnly.state().teacherPending.map((ex) => ex.target)).toEqual([2]);
   });
 
   it('decays the gains by mixDecay per ranked sample, and keeps it through a state', () => {

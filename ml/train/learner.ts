@@ -69,6 +69,12 @@ export interface LearnerOptions {
   mixDecay?: number;
   /** Seed of the learner's random draws (negatives, replay, selection, shuffles). Default 1. */
   seed?: number;
+  /**
+   * The towers (student and teacher) also train on repeats: positives on an item already among the user's recent
+   * positives (a re-buy). Default false: recommendations leave a user's seen items out, so the towers learn what is
+   * asked of them, a user's next new item; the wide halves count every positive either way.
+   */
+  towerRepeats?: boolean;
 }
 
 /** A user's wide-half terms (ContinualLearner.wideTerms): items and their unweighted memory and regression scores. */
@@ -84,7 +90,11 @@ export interface WideTerms {
 export interface StepReport {
   accepted: boolean;
   skipped: boolean;
+  /** Samples of the step's window (every one learnt by the wide halves). */
   pool: number;
+  /** Of them, repeats the towers did not train on (see `towerRepeats`). */
+  repeats: number;
+  /** Samples the towers were chosen to train on (before replay). */
   selected: number;
   examples: number;
   loss: number;
@@ -133,6 +143,7 @@ export const LEARNER_DEFAULTS = {
   selection: 'all' as SelectionMode,
   budget: 0.3,
   seed: 1,
+  towerRepeats: false,
 };
 
 /** A learner's options with every default filled in. */
@@ -298,7 +309,12 @@ export class ContinualLearner {
       m.observeContext(ex.ctxKeys);
     }
     this.pending.push(ex);
-    if (this.teacher) this.teacherPending.push(ex);
+    if (this.teacher && this.towersTrainOn(ex)) this.teacherPending.push(ex);
+  }
+
+  /** Whether the towers train on this sample: always with `towerRepeats`, else unless it repeats a recent positive. */
+  private towersTrainOn(ex: TrainExample): boolean {
+    return this.opts.towerRepeats === true || !ex.hist.includes(ex.target);
   }
 
   get pendingCount(): number {
@@ -359,13 +375,15 @@ export class ContinualLearner {
   step(samples?: readonly TrainExample[], lrScale = 1, o: StepOptions = {}): StepReport {
     const t0 = Date.now();
     if (samples) for (const ex of samples) this.addSample(ex);
-    const pool = this.pending;
+    // the window: every sample the wide halves learn; the pool: those the towers may train on
+    const window = this.pending;
+    const pool = this.opts.towerRepeats === true ? window : window.filter((ex) => this.towersTrainOn(ex));
     const mode = o.selection ?? this.opts.selection;
     // a budget in examples: the window's share chosen so that chosen samples plus their replay fit it
     const chosenMax = o.maxExamples !== undefined ? Math.max(1, Math.floor(o.maxExamples / (1 + this.opts.replayRatio))) : Number.POSITIVE_INFINITY;
     const budget = o.maxExamples !== undefined ? Math.min(1, chosenMax / Math.max(1, pool.length)) : this.opts.budget;
-    const report: StepReport = { accepted: true, skipped: false, pool: pool.length, selected: 0, examples: 0, loss: 0, seconds: 0, teacherStepped: false };
-    if (pool.length === 0) {
+    const report: StepReport = { accepted: true, skipped: false, pool: window.length, repeats: window.length - pool.length, selected: 0, examples: 0, loss: 0, seconds: 0, teacherStepped: false };
+    if (window.length === 0) {
       report.skipped = true;
       return report;
     }
@@ -387,7 +405,7 @@ export class ContinualLearner {
       this.teacherVectorCache?.invalidate();
     }
     let selected: TrainExample[] = pool;
-    if (mode !== 'all' && budget < 1) {
+    if (mode !== 'all' && budget < 1 && pool.length > 0) {
       // Scoring a sample costs a forward pass: a pool far beyond the budget is first narrowed to a uniform sample of
       // ACTIVE_PRESAMPLE times the budget, and the loss-proportional choice is made within it. Uniform narrowing keeps
       // every sample's inclusion probability proportional to its probability within the narrowed pool, so the 1/p
@@ -416,7 +434,7 @@ export class ContinualLearner {
     this.student.begin();
     if (this.opts.memory && holdout === 0) {
       if (pool.length >= MIX_MIN_WINDOW || this.sinceMix + 1 >= (this.opts.mixEvery ?? 1)) {
-        this.observeMixer(pool, this.opts.mixSamples);
+        this.observeMixer(window, this.opts.mixSamples);
         this.sinceMix = 0;
       } else this.sinceMix++;
     }
@@ -443,13 +461,14 @@ export class ContinualLearner {
     }
     let learnt = 0;
     if (holdout > 0) {
-      learnt = pool.length - holdout;
-      this.learnWide(pool.slice(0, learnt));
+      // held out for the mixer: the pool's newest samples (with the repeats among them, which it leaves out)
+      learnt = window.indexOf(pool[pool.length - holdout]);
+      this.learnWide(window.slice(0, learnt));
       this.vectorCache.invalidate();
-      this.observeMixer(pool.slice(learnt), holdout);
+      this.observeMixer(window.slice(learnt), holdout);
       this.sinceMix = 0;
     }
-    this.learnWide(pool.slice(learnt));
+    this.learnWide(window.slice(learnt));
     this.student.commit();
     if (teacherOpen && this.teacher) {
       this.teacher.commit();
