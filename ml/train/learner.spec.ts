@@ -316,12 +316,13 @@ describe('the mixer in the learner', () => {
     const dense = (l: ContinualLearner) => Object.values(l.state().student.dense).flatMap((p) => Array.from(p.value));
     learner.step([1, 2, 3, 4, 5].map((t) => sample(t)));
     const weights = dense(learner);
-    const counts = learner.memory.state().counts.slice();
+    const memoryCounts = (): number[] => Array.from(learner.memory.state().counts ?? []);
+    const counts = memoryCounts();
     // a window of repeats: the towers stay as they were, the memory counts them
     const r = learner.step([1, 2, 3].map((t) => sample(t, true)));
     expect(r).toMatchObject({ accepted: true, skipped: false, pool: 3, repeats: 3, selected: 0, examples: 0 });
     expect(dense(learner)).toEqual(weights);
-    const after = learner.memory.state().counts;
+    const after = memoryCounts();
     for (const t of [1, 2, 3]) expect(after[t]).toBe(counts[t] + 1);
     // a mixed window: the towers train on its first-time samples (with half as many replayed)
     const mixed = learner.step([sample(6), sample(7, true), sample(8)]);
