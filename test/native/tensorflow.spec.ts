@@ -41,7 +41,8 @@ async function stepLosses(name: 'wasm' | 'tensorflow'): Promise<number[]> {
     const r = learner.step();
     if (!r.skipped) {
       expect(r.accepted).toBe(true);
-      losses.push(r.loss);
+      // a window of repeats alone trains the towers on nothing (loss 0): the losses compared are those of training
+      if (r.examples > 0) losses.push(r.loss);
     }
     from = to;
   }
