@@ -112,6 +112,95 @@ export interface RegressionFit {
   seconds: number;
 }
 
+/**
+ * A fit's read access to the Gram rows: `seek(a)` points ids / vals[lo .. hi) at row a's (neighbour, count) pairs
+ * (empty when absent), `find(a, b)` is one count (0 when absent).
+ */
+interface GramReader {
+  ids: ArrayLike<number>;
+  vals: ArrayLike<number>;
+  lo: number;
+  hi: number;
+  seek(a: number): void;
+  find(a: number, b: number): number;
+}
+
+/** The Gram rows packed for a full refit: each row's neighbours ascending, a count found by binary search. */
+class PackedGram implements GramReader {
+  lo = 0;
+  hi = 0;
+  private readonly rowsOf: number;
+
+  constructor(
+    private readonly start: Int32Array,
+    readonly ids: Int32Array,
+    readonly vals: Float64Array,
+  ) {
+    this.rowsOf = start.length - 1;
+  }
+
+  seek(a: number): void {
+    if (a < this.rowsOf) {
+      this.lo = this.start[a];
+      this.hi = this.start[a + 1];
+    } else this.lo = this.hi = 0;
+  }
+
+  find(a: number, b: number): number {
+    if (a >= this.rowsOf) return 0;
+    const ids = this.ids;
+    let lo = this.start[a];
+    let hi = this.start[a + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const v = ids[mid];
+      if (v === b) return this.vals[mid];
+      if (v < b) lo = mid + 1;
+      else hi = mid;
+    }
+    return 0;
+  }
+}
+
+/**
+ * The live Gram rows for a refit of fresh columns: a row is copied into typed arrays the first time the refit reads it
+ * (the columns refit together share many neighbours), a count is read from the live row.
+ */
+class LiveGram implements GramReader {
+  ids: Int32Array = new Int32Array(0);
+  vals: Float64Array = new Float64Array(0);
+  lo = 0;
+  hi = 0;
+  private readonly copies = new Map<number, { ids: Int32Array; vals: Float64Array }>();
+
+  constructor(private readonly gram: ItemCooccurrence) {}
+
+  seek(a: number): void {
+    let c = this.copies.get(a);
+    if (!c) {
+      const row = this.gram.row(a);
+      const ids = new Int32Array(row ? row.size : 0);
+      const vals = new Float64Array(ids.length);
+      let n = 0;
+      row?.forEach((v, x) => {
+        if (x >= ID_RANGE) return;
+        ids[n] = x;
+        vals[n++] = v;
+      });
+      c = { ids: ids.subarray(0, n), vals: vals.subarray(0, n) };
+      this.copies.set(a, c);
+    }
+    this.ids = c.ids;
+    this.vals = c.vals;
+    this.lo = 0;
+    this.hi = c.ids.length;
+  }
+
+  find(a: number, b: number): number {
+    return this.gram.get(a, b) ?? 0;
+  }
+}
+
 export class ItemRegression {
   readonly opts: RegressionOptions;
   private counts = new Float64Array(1024);
@@ -131,8 +220,12 @@ export class ItemRegression {
   /** Items that got a positive since the last fit (kept with `freshEvery`: their columns refit at the next step). */
   private readonly fresh = new Set<number>();
   private sinceFresh = 0;
-  /** Work space of fitColumn. */
+  /** Work space of fitColumn: the sort keys of a column's neighbours, and each candidate's position (-1: none). */
   private order = new Float64Array(0);
+  private pos = new Int32Array(0);
+  /** Work space of fitColumn: G_NN of a column's candidates, and the copy a factorisation overwrites. */
+  private nn = new Float64Array(0);
+  private nnWork = new Float64Array(0);
   /** Refits run by this object and the seconds they took (throughput; not part of the state). */
   refits = 0;
   refitSeconds = 0;
@@ -236,7 +329,7 @@ export class ItemRegression {
 
   /**
    * Column x's regression on its K strongest co-occurring items: rowIds / rowVals hold x's Gram row as (neighbour,
-   * count) pairs (any order), `find(a, b)` a Gram count and `findIn(a)` row a's count lookup (0 when absent). Returns the
+   * count) pairs (any order), `g` reads the Gram rows. Returns the
    * items with a positive weight and the weights, and the lambda the solve needed (raised when the system was not
    * numerically positive definite).
    */
@@ -244,8 +337,7 @@ export class ItemRegression {
     x: number,
     rowIds: ArrayLike<number>,
     rowVals: ArrayLike<number>,
-    find: (a: number, b: number) => number,
-    findIn: (a: number) => (b: number) => number,
+    g: GramReader,
   ): { src: number[]; w: number[]; lambda: number } {
     const K = this.opts.localNeighbours;
     const len = rowIds.length;
@@ -254,7 +346,7 @@ export class ItemRegression {
     if (this.order.length < len) this.order = new Float64Array(2 * len);
     for (let e = 0; e < len; e++) {
       const p = rowIds[e];
-      const v = Math.max(rowVals[e], find(p, x));
+      const v = Math.max(rowVals[e], g.find(p, x));
       this.order[e] = v * ID_RANGE + (ID_RANGE - 1 - p);
     }
     const sorted = this.order.subarray(0, len).sort();
@@ -267,22 +359,42 @@ export class ItemRegression {
       cand[i] = ID_RANGE - 1 - (q - v * ID_RANGE);
       candV[i] = v;
     }
-    const a = new Float64Array(k * k);
-    const rowsK = Array.from(cand, (c) => findIn(c));
+    // G_NN off the diagonal, each pair the larger of its two counts: every candidate's row scanned once for the
+    // others (marked by their position), not a lookup per pair
+    if (this.nn.length < k * k) {
+      this.nn = new Float64Array(k * k);
+      this.nnWork = new Float64Array(k * k);
+    }
+    const a = this.nn.subarray(0, k * k).fill(0);
+    let maxCand = 0;
+    for (let i = 0; i < k; i++) if (cand[i] > maxCand) maxCand = cand[i];
+    if (this.pos.length <= maxCand) {
+      const grown = new Int32Array(Math.max(maxCand + 1, 2 * this.pos.length)).fill(-1);
+      this.pos = grown;
+    }
+    const pos = this.pos;
+    const P = pos.length;
+    for (let i = 0; i < k; i++) pos[cand[i]] = i;
     for (let i = 0; i < k; i++) {
-      const pi = cand[i];
-      const ri = rowsK[i];
-      for (let j = 0; j < i; j++) {
-        const v = Math.max(ri(cand[j]), rowsK[j](pi));
-        a[i * k + j] = v;
-        a[j * k + i] = v;
+      g.seek(cand[i]);
+      const ids = g.ids;
+      const vals = g.vals;
+      for (let e = g.lo, hi = g.hi; e < hi; e++) {
+        const id = ids[e];
+        const j = id < P ? pos[id] : -1;
+        if (j < 0 || j === i) continue;
+        const v = vals[e];
+        if (v > a[i * k + j]) a[i * k + j] = v;
+        if (v > a[j * k + i]) a[j * k + i] = v;
       }
     }
+    for (let i = 0; i < k; i++) pos[cand[i]] = -1;
     let lambda = this.opts.lambda;
     let b: Float64Array | null = null;
     for (let attempt = 0; b === null; attempt++) {
       // a failed factorisation overwrote its copy: every attempt starts from the counts
-      const m = a.slice();
+      const m = this.nnWork.subarray(0, k * k);
+      m.set(a);
       for (let i = 0; i < k; i++) m[i * k + i] = this.counts[cand[i]] + lambda;
       try {
         b = spdSolve(m, k, candV);
@@ -305,25 +417,7 @@ export class ItemRegression {
     const t0 = Date.now();
     const { start, ids, vals } = this.gramRows();
     const rowsOf = start.length - 1;
-    /** The count of b among ids/vals[lo .. hi) (0 when absent), by binary search. */
-    const search = (lo: number, hi: number, b: number): number => {
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        const v = ids[mid];
-        if (v === b) return vals[mid];
-        if (v < b) lo = mid + 1;
-        else hi = mid;
-      }
-      return 0;
-    };
-    const none = (): number => 0;
-    const find = (a: number, b: number): number => (a < rowsOf ? search(start[a], start[a + 1], b) : 0);
-    const findIn = (a: number): ((b: number) => number) => {
-      if (a >= rowsOf) return none;
-      const lo = start[a];
-      const hi = start[a + 1];
-      return (b: number): number => search(lo, hi, b);
-    };
+    const g = new PackedGram(start, ids, vals);
     let lambdaMax = this.opts.lambda;
     // B[p][x] of every column x, then grouped by source p
     const rows = new Map<number, [number, number][]>();
@@ -332,7 +426,7 @@ export class ItemRegression {
       const r0 = start[x];
       const r1 = start[x + 1];
       if (r1 === r0 || !(x < this.counts.length && this.counts[x] > 0)) continue;
-      const c = this.fitColumn(x, ids.subarray(r0, r1), vals.subarray(r0, r1), find, findIn);
+      const c = this.fitColumn(x, ids.subarray(r0, r1), vals.subarray(r0, r1), g);
       if (c.lambda > lambdaMax) lambdaMax = c.lambda;
       items++;
       for (let i = 0; i < c.src.length; i++) {
@@ -371,12 +465,7 @@ export class ItemRegression {
    */
   private refitFresh(): RegressionFit {
     const t0 = Date.now();
-    const none = (): number => 0;
-    const find = (a: number, b: number): number => this.gram.get(a, b) ?? 0;
-    const findIn = (a: number): ((b: number) => number) => {
-      const m = this.gram.row(a);
-      return m ? (b: number) => m.get(b) ?? 0 : none;
-    };
+    const g = new LiveGram(this.gram);
     let lambdaMax = this.opts.lambda;
     const xs = Array.from(this.fresh).sort((a, b) => a - b);
     this.fresh.clear();
@@ -399,7 +488,7 @@ export class ItemRegression {
         rowIds[n] = p;
         rowVals[n++] = v;
       }
-      const c = this.fitColumn(x, rowIds.subarray(0, n), rowVals.subarray(0, n), find, findIn);
+      const c = this.fitColumn(x, rowIds.subarray(0, n), rowVals.subarray(0, n), g);
       if (c.lambda > lambdaMax) lambdaMax = c.lambda;
       refit[x] = 1;
       items++;
