@@ -136,4 +136,29 @@ describe.each([
       items.forEach((idx, at) => expect(maxRelError(bulk.subarray(at * w, (at + 1) * w), whole.subarray(idx * w, (idx + 1) * w))).toBeLessThan(REL));
     }
   });
+  it('whole-catalog vectors stay right as the weights, the rows and the content change (the row lists are kept between calls)', () => {
+    const catalog = t.features.catalog;
+    const model = t.student;
+    const check = () => expect(maxRelError(model.itemVectorsJs(), model.itemVectors())).toBeLessThan(REL);
+    check();
+    // the weights change, the rows do not: the kept lists, the bias values read afresh
+    const before = model.itemVectors().slice();
+    model.dense.get('I1')?.value.fill(0.01);
+    const bias = model.bias.row(catalog.idKeys[3]);
+    expect(bias).toBeGreaterThanOrEqual(0);
+    model.bias.data[bias] += 5;
+    check();
+    expect(maxRelError(model.itemVectors(), before)).toBeGreaterThan(0.01);
+    // an item's content changes (observeContent): its lists are rebuilt
+    const id = catalog.ids[5];
+    t.features.apply({ kind: 'product', eventId: 'p-again', type: 'product_upsert', itemId: id, ts: 0, title: 'unseenword9', category: ['unseencat9'], brand: 'unseenbrand9', price: 3, ...(imageDim > 0 ? { imageEmbedding: new Array(imageDim).fill(-0.25) } : {}) });
+    model.observeContent(5);
+    check();
+    // a new id row (a positive past the frequency filter on an item without one)
+    const fresh = catalog.size - 1;
+    expect(model.item.peek(catalog.idKeys[fresh])).toBe(-1);
+    for (let k = 0; k < model.cfg.itemMinCount + 1; k++) model.observePositive(fresh);
+    expect(model.item.peek(catalog.idKeys[fresh])).toBeGreaterThanOrEqual(0);
+    check();
+  });
 });

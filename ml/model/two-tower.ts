@@ -179,6 +179,7 @@ export class TwoTowerModel {
   /** A product's content: counts its tokens so shared tokens get rows. */
   observeContent(itemIdx: number): void {
     this.cachedTokRows[itemIdx] = undefined;
+    this.contentVersion++;
     for (const k of this.catalog.content[itemIdx]) this.token.observe(k);
   }
 
@@ -290,8 +291,38 @@ export class TwoTowerModel {
     return itemTowerTfFromBags(this.cfg, this.params.map, this.item.data.subarray(0, this.item.rowSpan * d), this.token.data.subarray(0, this.token.rowSpan * d), this.itemBags(items));
   }
 
+  /**
+   * The whole catalog's row lists and each item's bias row, kept while the rows and the content stay as they were (the
+   * key): a step changes the weights, rarely which rows the items read.
+   */
+  private catalogBags: { key: string; bags: ItemBags; biasRows: Int32Array } | null = null;
+  /** Counts content changes (observeContent): part of the catalog bags' key. */
+  private contentVersion = 0;
+
   /** The sparse inputs of the given catalog indices (all when omitted) as row lists for the tfjs item tower. */
   private itemBags(items?: ArrayLike<number>): ItemBags {
+    if (items) return this.buildItemBags(items).bags;
+    const key = `${this.catalog.size}/${this.contentVersion}/${this.item.layoutVersion}/${this.token.layoutVersion}/${this.bias.layoutVersion}`;
+    if (this.catalogBags?.key !== key) this.catalogBags = { key, ...this.buildItemBags() };
+    const { bags, biasRows } = this.catalogBags;
+    // the weights change at every step: the bias values and images are read afresh
+    const data = this.bias.data;
+    for (let t = 0; t < bags.n; t++) {
+      const br = biasRows[t];
+      bags.idBias[t] = br >= 0 ? data[br] : 0;
+    }
+    if (bags.images) {
+      const D = this.cfg.imageDim;
+      bags.images.fill(0);
+      for (let t = 0; t < bags.n; t++) {
+        const img = this.catalog.images[t];
+        if (img) bags.images.set(img.subarray(0, D), t * D);
+      }
+    }
+    return bags;
+  }
+
+  private buildItemBags(items?: ArrayLike<number>): { bags: ItemBags; biasRows: Int32Array } {
     const n = items ? items.length : this.catalog.size;
     let idCount = 0;
     let tokCount = 0;
@@ -310,6 +341,7 @@ export class TwoTowerModel {
       images: this.cfg.imageDim > 0 ? new Float32Array(n * this.cfg.imageDim) : null,
       idBias: new Float32Array(n),
     };
+    const biasRows = new Int32Array(n);
     let a = 0;
     let c = 0;
     for (let t = 0; t < n; t++) {
@@ -326,9 +358,10 @@ export class TwoTowerModel {
       const img = b.images ? this.catalog.images[idx] : null;
       if (img && b.images) b.images.set(img.subarray(0, this.cfg.imageDim), t * this.cfg.imageDim);
       const br = this.bias.row(this.catalog.idKeys[idx]);
+      biasRows[t] = br;
       b.idBias[t] = br >= 0 ? this.bias.data[br] : 0;
     }
-    return b;
+    return { bags: b, biasRows };
   }
 
   /** Item vectors in typed arrays (the reference implementation of the item tower; forward.spec.ts ties the two). */
