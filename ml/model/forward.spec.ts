@@ -154,8 +154,11 @@ describe.each([
     t.features.apply({ kind: 'product', eventId: 'p-again', type: 'product_upsert', itemId: id, ts: 0, title: 'unseenword9', category: ['unseencat9'], brand: 'unseenbrand9', price: 3, ...(imageDim > 0 ? { imageEmbedding: new Array(imageDim).fill(-0.25) } : {}) });
     model.observeContent(5);
     check();
-    // a new id row (a positive past the frequency filter on an item without one)
-    const fresh = catalog.size - 1;
+    // a new id row (a positive past the frequency filter on a new product, which has none)
+    t.features.apply({ kind: 'product', eventId: 'p-row', type: 'product_upsert', itemId: 'new-row', ts: 0, title: 'unseenword8', brand: 'unseenbrand8', price: 4 });
+    const fresh = catalog.index.get('new-row') as number;
+    model.observeContent(fresh);
+    check();
     expect(model.item.peek(catalog.idKeys[fresh])).toBe(-1);
     for (let k = 0; k < model.cfg.itemMinCount + 1; k++) model.observePositive(fresh);
     expect(model.item.peek(catalog.idKeys[fresh])).toBeGreaterThanOrEqual(0);

@@ -292,29 +292,58 @@ export class TwoTowerModel {
   }
 
   /**
-   * The whole catalog's row lists and each item's bias row, kept while the rows and the content stay as they were (the
-   * key): a step changes the weights, rarely which rows the items read.
+   * The whole catalog's row lists and each item's bias row, kept between calls: the content lists while the content
+   * and the content rows stay as they were (`contentKey`), the id list and the bias rows re-read when a row was
+   * created or evicted in their table (a step changes the weights at every call, the content rows rarely, the id rows
+   * whenever an item passes the frequency filter).
    */
-  private catalogBags: { key: string; bags: ItemBags; biasRows: Int32Array } | null = null;
+  private catalogBags: { contentKey: string; idVersion: number; biasVersion: number; bags: ItemBags; biasRows: Int32Array } | null = null;
   /** Counts content changes (observeContent): part of the catalog bags' key. */
   private contentVersion = 0;
 
   /** The sparse inputs of the given catalog indices (all when omitted) as row lists for the tfjs item tower. */
   private itemBags(items?: ArrayLike<number>): ItemBags {
     if (items) return this.buildItemBags(items).bags;
-    const key = `${this.catalog.size}/${this.contentVersion}/${this.item.layoutVersion}/${this.token.layoutVersion}/${this.bias.layoutVersion}`;
-    if (this.catalogBags?.key !== key) this.catalogBags = { key, ...this.buildItemBags() };
-    const { bags, biasRows } = this.catalogBags;
+    const n = this.catalog.size;
+    const contentKey = `${n}/${this.contentVersion}/${this.token.layoutVersion}`;
+    let c = this.catalogBags;
+    if (!c || c.contentKey !== contentKey) {
+      c = this.catalogBags = { contentKey, idVersion: this.item.layoutVersion, biasVersion: this.bias.layoutVersion, ...this.buildItemBags() };
+    }
+    const { bags, biasRows } = c;
+    const keys = this.catalog.idKeys;
+    if (c.idVersion !== this.item.layoutVersion) {
+      let count = 0;
+      for (let t = 0; t < n; t++) {
+        this.refreshRows(t);
+        if (this.cachedIdRow[t] >= 0) count++;
+      }
+      if (bags.idRows.length !== count) {
+        bags.idRows = new Int32Array(count);
+        bags.idSeg = new Int32Array(count);
+      }
+      for (let t = 0, a = 0; t < n; t++) {
+        const idr = this.cachedIdRow[t];
+        if (idr < 0) continue;
+        bags.idRows[a] = idr;
+        bags.idSeg[a++] = t;
+      }
+      c.idVersion = this.item.layoutVersion;
+    }
+    if (c.biasVersion !== this.bias.layoutVersion) {
+      for (let t = 0; t < n; t++) biasRows[t] = this.bias.row(keys[t]);
+      c.biasVersion = this.bias.layoutVersion;
+    }
     // the weights change at every step: the bias values and images are read afresh
     const data = this.bias.data;
-    for (let t = 0; t < bags.n; t++) {
+    for (let t = 0; t < n; t++) {
       const br = biasRows[t];
       bags.idBias[t] = br >= 0 ? data[br] : 0;
     }
     if (bags.images) {
       const D = this.cfg.imageDim;
       bags.images.fill(0);
-      for (let t = 0; t < bags.n; t++) {
+      for (let t = 0; t < n; t++) {
         const img = this.catalog.images[t];
         if (img) bags.images.set(img.subarray(0, D), t * D);
       }

@@ -24,11 +24,12 @@ export function sampleScores(model: TwoTowerModel, sampler: NegativeSampler, rng
   const nv = model.itemVectors(negs);
   const out = new Float64Array(pool.length);
   const lq = Array.from(q, (x) => Math.log(Math.max(x, 1e-9)));
+  // the targets' vectors in one typed-array pass (the same vectors as one at a time)
+  const tvs = model.itemVectorsJs(Int32Array.from(pool, (ex) => ex.target));
   pool.forEach((ex, i) => {
     const u = model.userVector(ex.hist, ex.ctxKeys);
-    const tv = model.itemVectors([ex.target]);
     let pos = 0;
-    for (let j = 0; j < D; j++) pos += u[j] * tv[j];
+    for (let j = 0; j < D; j++) pos += u[j] * tvs[i * D + j];
     pos -= model.logQ(ex.target, 0, (q.length * (model.counts[ex.target] || 1)) / Math.max(1, model.totalCount));
     const logits = [pos];
     for (let c = 0; c < negs.length; c++) {
