@@ -92,6 +92,7 @@ describe('evaluation protocol', () => {
     const figures = (r: Awaited<ReturnType<typeof runEval>>) => ({
       ...r,
       wallSeconds: 0,
+      partSeconds: undefined,
       trainExamplesPerSecond: 0,
       regressionRefitSeconds: 0,
       ease: { ...(r.ease as object), refitSeconds: 0, scoreSeconds: 0, fits: (r.ease as { fits: object[] }).fits.map((f) => ({ ...f, seconds: 0 })) },
@@ -107,6 +108,10 @@ describe('evaluation protocol', () => {
     expect(figures(mergeEvalReports(main, side, 0))).toEqual(figures(whole));
     const parallel = await runEvalParallel(events, { ...opts, log: (m) => logs.push(m) });
     expect(figures(parallel)).toEqual(figures(whole));
+    // and says how long each thread took
+    const parts = parallel.partSeconds as { main: number; side: number };
+    expect(parts.main).toBeGreaterThan(0);
+    expect(parts.side).toBeGreaterThan(0);
     expect(JSON.stringify(Object.keys(parallel.results))).toBe(JSON.stringify(Object.keys(whole.results)));
     // the side thread's log reaches the caller's
     expect(logs.some((m) => m.includes('static model trained once'))).toBe(true);

@@ -130,6 +130,8 @@ export function mergeEvalReports(main: EvalReport, side: EvalReport, wallSeconds
     ratios: ratiosOf({ ...results, ...comparisons }, 'systemOverEase' in (side.ratios as object)),
     timeline: { ...(main.timeline as object), ...(side.timeline as object) },
     rejectedSteps: (main.rejectedSteps as number) + (side.rejectedSteps as number),
+    /** Each part's own seconds: the longer one bounds the wall time. */
+    partSeconds: { main: main.wallSeconds, side: side.wallSeconds },
     ...(ease !== undefined ? { ease } : {}),
   };
 }
