@@ -5,6 +5,8 @@ import { FeatureState } from '../features/state';
 import { ContinualLearner } from './learner';
 import { feedEvents } from './feed';
 import { inclusionProbabilities, sampleSystematic, selectSamples } from './active';
+import { NegativeSampler } from './negative-sampler';
+import { sampleScores } from './sample-scores';
 import type { TrainExample } from '../features/example';
 
 beforeAll(async () => {
@@ -117,5 +119,19 @@ describe('active-learning selection', () => {
     // random picks the surprising half about as often as the pool holds them (0.40 here), active about 0.50; the
     // standard error of either fraction over these 50 draws of ~36 is about 0.012
     expect(activeOdd / activeN).toBeGreaterThan(randomOdd / randomN + 0.05);
+  });
+  it('scores each sample of a pool as it scores it alone (the distinct targets computed once)', () => {
+    const shop = generateShop({ seed: 6, categories: 4, itemsPerCategory: 15, users: 60, clicksPerUser: 10 });
+    const features = new FeatureState();
+    const learner = new ContinualLearner(features.catalog, { teacher: false, seed: 6 });
+    feedEvents(features, [learner], shopEvents(shop), 6 * 3600_000);
+    const model = learner.student;
+    const sampler = new NegativeSampler(() => model.counts, () => features.catalog.size);
+    const users = Array.from(shop.preference.keys()).slice(0, 12);
+    // three samples on each of four targets
+    const pool: TrainExample[] = users.map((u, i) => features.exampleFor({ kind: 'interaction', eventId: `x${i}`, type: 'click', userId: u, itemId: shop.products[i % 4].itemId, ts: 0 }));
+    const whole = sampleScores(model, sampler, new Rng(3), pool);
+    pool.forEach((ex, i) => expect(sampleScores(model, sampler, new Rng(3), [ex])[0]).toBe(whole[i]));
+    expect(new Set(whole).size).toBeGreaterThan(4);
   });
 });

@@ -24,12 +24,21 @@ export function sampleScores(model: TwoTowerModel, sampler: NegativeSampler, rng
   const nv = model.itemVectors(negs);
   const out = new Float64Array(pool.length);
   const lq = Array.from(q, (x) => Math.log(Math.max(x, 1e-9)));
-  // the targets' vectors in one typed-array pass (the same vectors as one at a time)
-  const tvs = model.itemVectorsJs(Int32Array.from(pool, (ex) => ex.target));
+  // each distinct target's vector once, in one typed-array pass (the same vectors as one at a time); a pool holds far
+  // more samples than distinct targets (a trainer's pre-sample: hundreds of thousands over the catalog)
+  const slot = new Map<number, number>();
+  const targets: number[] = [];
+  for (const ex of pool) {
+    if (slot.has(ex.target)) continue;
+    slot.set(ex.target, targets.length);
+    targets.push(ex.target);
+  }
+  const tvs = model.itemVectorsJs(targets);
   pool.forEach((ex, i) => {
     const u = model.userVector(ex.hist, ex.ctxKeys);
+    const at = (slot.get(ex.target) as number) * D;
     let pos = 0;
-    for (let j = 0; j < D; j++) pos += u[j] * tvs[i * D + j];
+    for (let j = 0; j < D; j++) pos += u[j] * tvs[at + j];
     pos -= model.logQ(ex.target, 0, (q.length * (model.counts[ex.target] || 1)) / Math.max(1, model.totalCount));
     const logits = [pos];
     for (let c = 0; c < negs.length; c++) {
